@@ -1,0 +1,51 @@
+"""Errors a user can cause. Adapters turn them into HTTP 4xx, CLI messages or UI notices."""
+
+from __future__ import annotations
+
+
+class KoeError(Exception):
+    """Base of every error caused by input; ``param`` names the offending field."""
+
+    param: str | None = None
+    code: str = "invalid_request"
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if param is not None:
+            self.param = param
+
+
+class EmptyTextError(KoeError):
+    param = "input"
+    code = "empty_input"
+
+
+class InvalidSpeedError(KoeError):
+    param = "speed"
+    code = "invalid_speed"
+
+
+class UnknownVoiceError(KoeError):
+    param = "voice"
+    code = "voice_not_found"
+
+    def __init__(self, voice: str, suggestions: list[str] | None = None) -> None:
+        self.voice = voice
+        self.suggestions = list(suggestions or [])
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"Unknown voice {voice!r}.{hint}")
+
+
+class InvalidVoiceSpecError(KoeError):
+    """A malformed blend such as ``af_heart(+bf_emma``."""
+
+    param = "voice"
+    code = "invalid_voice"
+
+
+class AssetError(KoeError):
+    """A model or data file is missing or corrupt (run ./build.sh)."""
+
+    param = None
+    code = "asset_missing"
