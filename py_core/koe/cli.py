@@ -1,0 +1,239 @@
+"""The ``koe`` command line: say, voices, phonemize, serve."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from array import array
+from typing import Sequence
+
+from .errors import KoeError, UnknownVoiceError
+from .runtime import iterate_sync, run_sync
+
+FORMATS = ("wav", "flac", "mp3", "ogg")
+
+
+class CliError(Exception):
+    """A problem worth one clear line on stderr and a non-zero exit."""
+
+
+def _engine(args: argparse.Namespace):
+    from .engine import Koe
+    from .runtimes.onnxruntime import OnnxRuntime
+
+    return Koe.load(args.assets, OnnxRuntime(threads=args.threads))
+
+
+def _read_text(args: argparse.Namespace) -> str:
+    if args.file is not None and args.text is not None:
+        raise CliError("give the text either as an argument or with -f FILE, not both")
+    if args.file is not None:
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                return handle.read()
+        except UnicodeDecodeError:
+            raise CliError(f"cannot read {args.file}: it is not UTF-8 text") from None
+        except OSError as error:
+            raise CliError(f"cannot read {args.file}: {error.strerror}") from None
+    if args.text == "-" or (args.text is None and not sys.stdin.isatty()):
+        return sys.stdin.read()
+    if args.text is None:
+        raise CliError("no text: give TEXT, -f FILE, or - to read standard input")
+    return args.text
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    ext = os.path.splitext(args.output)[1].lower().lstrip(".")
+    return {"oga": "ogg", "opus": "ogg"}.get(ext, ext) if ext in FORMATS + ("oga", "opus") else "wav"
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CliError(f"cannot write {path}: it is a directory")
+    if not os.path.isdir(folder):
+        raise CliError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise CliError(f"cannot write {path}: permission denied")
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.audio = 0.0
+
+    def update(self, chunk) -> None:
+        self.audio += chunk.seconds
+        if not self.enabled or chunk.total < 2:
+            return
+        done = chunk.index + 1
+        width = 30
+        filled = int(width * done / chunk.total)
+        elapsed = time.monotonic() - self.started
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{chunk.total} chunks, "
+                         f"{self.audio:.1f} s audio in {elapsed:.1f} s")
+        if done == chunk.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _write_audio(path: str, audio: array, sample_rate: int, fmt: str) -> None:
+    tmp = f"{path}.part"
+    try:
+        if fmt == "wav":
+            from .wav import encode_wav
+
+            with open(tmp, "wb") as handle:
+                handle.write(encode_wav(audio, sample_rate))
+        else:
+            import numpy as np
+            import soundfile as sf
+
+            subtype = {"flac": "PCM_16", "mp3": "MPEG_LAYER_III", "ogg": "VORBIS"}[fmt]
+            container = {"flac": "FLAC", "mp3": "MP3", "ogg": "OGG"}[fmt]
+            sf.write(tmp, np.frombuffer(audio, dtype=np.float32), sample_rate, format=container, subtype=subtype)
+        os.replace(tmp, path)
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    text = _read_text(args)
+    fmt = _output_format(args)
+    _check_writable(args.output)
+    engine = _engine(args)
+    plan_started = time.monotonic()
+    plan = run_sync(engine.aplan(text, args.voice, args.speed))
+    if plan.skipped:
+        print(f"note: could not pronounce: {' '.join(plan.skipped[:10])}", file=sys.stderr)
+    progress = ProgressBar(sys.stderr.isatty())
+    audio = array("f")
+    for chunk in iterate_sync(engine.astream(text, plan=plan)):
+        audio.extend(chunk.samples)
+        progress.update(chunk)
+    elapsed = time.monotonic() - plan_started
+    _write_audio(args.output, audio, engine.sample_rate, fmt)
+    seconds = len(audio) / engine.sample_rate
+    print(f"wrote {args.output}: {seconds:.2f} s of audio ({fmt}, {engine.sample_rate} Hz) in {elapsed:.2f} s "
+          f"(real-time factor {elapsed / max(seconds, 1e-9):.2f})", file=sys.stderr)
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    import json
+
+    from .assets import VOICE_INDEX, DirectoryAssets, default_asset_dir
+    from .voices import VoiceBank
+
+    assets = DirectoryAssets(args.assets or default_asset_dir())
+    if not assets.exists(VOICE_INDEX):
+        raise CliError("no voices found; run ./build.sh first")
+
+    bank = VoiceBank(json.loads(run_sync(assets.read(VOICE_INDEX))), assets.read)
+    _load_custom_voices(bank, args)
+    rows = [(v.id, v.name, v.language_name or v.language, v.gender, "custom" if v.custom else "preset") for v in bank.list()]
+    header = ("ID", "NAME", "LANGUAGE", "GENDER", "KIND")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def _load_custom_voices(bank, args) -> None:
+    """Custom voices are added by the custom-voices feature when it is installed."""
+    try:
+        from .custom_voices import load_into  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    load_into(bank, getattr(args, "voices_dir", None))
+
+
+def cmd_phonemize(args: argparse.Namespace) -> int:
+    text = _read_text(args)
+    engine = _engine(args)
+    normalized, paragraphs = engine.phonemize(text, args.voice)
+    print(f"normalized: {normalized}")
+    for paragraph in paragraphs:
+        print(f"phonemes:   {paragraph.phonemes}")
+        print(f"tokens:     {engine.vocab.count(paragraph.phonemes)}")
+        if paragraph.skipped:
+            print(f"skipped:    {' '.join(paragraph.skipped)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, rest: Sequence[str]) -> int:
+    try:
+        from .server import serve_main
+    except ImportError as error:
+        raise CliError(f"the server needs the server extra: pip install 'koe[server]' ({error})") from None
+    return serve_main(list(rest))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="koe", description="Koe: neural text to speech (Kokoro-82M).")
+    parser.add_argument("--assets", default=None, help="asset folder (default: web/public or $KOE_ASSETS)")
+    parser.add_argument("--threads", type=int, default=0, help="onnxruntime threads (default: all cores)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    say = sub.add_parser("say", help="synthesize speech to an audio file")
+    say.add_argument("text", nargs="?", help="text to speak, or - for standard input")
+    say.add_argument("-f", "--file", help="read the text from a UTF-8 file")
+    say.add_argument("-o", "--output", required=True, help="output audio file")
+    say.add_argument("--voice", default=None, help="voice id, custom voice or blend like 'af_heart(2)+bf_emma(1)'")
+    say.add_argument("--speed", type=float, default=1.0, help="0.25 to 4.0 (default 1.0)")
+    say.add_argument("--format", choices=FORMATS, help="audio format (default: from the output's extension, else wav)")
+    say.set_defaults(func=cmd_say)
+
+    voices = sub.add_parser("voices", help="list the voices")
+    voices.set_defaults(func=cmd_voices)
+
+    phon = sub.add_parser("phonemize", help="show normalized text and phonemes (for fixing pronunciations)")
+    phon.add_argument("text", nargs="?", help="text, or - for standard input")
+    phon.add_argument("-f", "--file", help="read the text from a UTF-8 file")
+    phon.add_argument("--voice", default=None, help="voice whose accent to use (British voices use GB rules)")
+    phon.set_defaults(func=cmd_phonemize)
+
+    sub.add_parser("serve", help="serve the web app and the OpenAI-compatible API (see koe serve --help)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `serve` owns its own options: hand everything after it to the server's parser.
+    if "serve" in argv:
+        at = argv.index("serve")
+        head, rest = argv[:at], argv[at + 1:]
+        args = parser.parse_args(head + ["serve"])
+        try:
+            return cmd_serve(args, rest)
+        except CliError as error:
+            print(f"koe: error: {error}", file=sys.stderr)
+            return 1
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UnknownVoiceError as error:
+        print(f"koe: error: {error.message} Run 'koe voices' to list them.", file=sys.stderr)
+        return 2
+    except (CliError, KoeError) as error:
+        print(f"koe: error: {error}", file=sys.stderr)
+        return 2 if isinstance(error, KoeError) else 1
+    except KeyboardInterrupt:
+        print("koe: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

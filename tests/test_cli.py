@@ -1,0 +1,74 @@
+"""The koe command line, end to end, as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from koe.wav import decode_wav
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def koe(*args, stdin: str | None = None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "py_core")}
+    return subprocess.run([sys.executable, "-m", "koe.cli", "--threads", "2", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_say_writes_a_wav(tmp_path):
+    out = tmp_path / "hello.wav"
+    result = koe("say", "Testing the command line.", "-o", str(out), "--voice", "am_michael")
+    assert result.returncode == 0, result.stderr
+    samples, rate = decode_wav(out.read_bytes())
+    assert rate == 24000 and len(samples) > rate
+    assert "wrote" in result.stderr
+
+
+def test_say_from_stdin_and_file_to_flac(tmp_path):
+    import soundfile as sf
+
+    text_file = tmp_path / "in.txt"
+    text_file.write_text("Read from a file.", encoding="utf-8")
+    flac = tmp_path / "out.flac"
+    assert koe("say", "-f", str(text_file), "-o", str(flac)).returncode == 0
+    data, rate = sf.read(flac)
+    assert rate == 24000 and len(data) > rate // 2
+    mp3 = tmp_path / "out.mp3"
+    assert koe("say", "-", "-o", str(mp3), stdin="Read from standard input.").returncode == 0
+    data, rate = sf.read(mp3)
+    assert rate == 24000 and len(data) > rate // 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["say", "hi", "-o", "{tmp}/x.wav", "--voice", "af_hart"], "af_heart"),
+    (["say", "", "-o", "{tmp}/x.wav"], "empty"),
+    (["say", "-f", "{tmp}/missing.txt", "-o", "{tmp}/x.wav"], "cannot read"),
+    (["say", "hi", "-o", "{tmp}/no/such/dir/x.wav"], "does not exist"),
+    (["say", "hi", "-o", "{tmp}/x.wav", "--speed", "9"], "0.25"),
+])
+def test_clear_errors_and_nonzero_exit(tmp_path, args, message):
+    result = koe(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.returncode != 0
+    assert message in result.stderr.lower() or message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_voices_table():
+    result = koe("voices")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["ID", "NAME"]
+    assert any(line.startswith("af_heart") for line in lines) and len(lines) == 55
+
+
+def test_phonemize_shows_normalized_text_and_phonemes():
+    result = koe("phonemize", "Dr. Smith paid $5.")
+    assert result.returncode == 0, result.stderr
+    assert "normalized: Doctor Smith paid five dollars." in result.stdout
+    assert "phonemes:" in result.stdout and "dˈɑktəɹ" in result.stdout
