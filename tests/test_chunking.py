@@ -45,7 +45,7 @@ def test_no_text_lost_or_reordered_and_every_chunk_fits(paragraphs, limit):
 
 
 def test_sentences_are_kept_whole_when_they_fit():
-    tokens = [PhonemeToken("a", "a" * 50, True, "word"), PhonemeToken(".", ".", True, "punct"),
+    tokens = [PhonemeToken("a", "a" * 50, False, "word"), PhonemeToken(".", ".", True, "punct"),
               PhonemeToken("b", "b" * 50, False, "word"), PhonemeToken("!", "!", True, "punct")]
     chunks = Chunker(count, limit=60, first_target=60, target=60).plan([tokens])
     assert [c.text for c in chunks] == ["a.", "b!"]

@@ -13,8 +13,8 @@ _BITS = {PCM16: 16, FLOAT32: 32}
 
 
 def float_to_pcm16(samples: Iterable[float]) -> array:
-    """Clip to [-1, 1] and scale to signed 16-bit (little-endian on every host)."""
-    out = array("h", [int(32767.0 * (1.0 if s > 1.0 else -1.0 if s < -1.0 else s)) for s in samples])
+    """Clip to [-1, 1] and scale to signed 16-bit (little-endian on every host); NaN becomes 0."""
+    out = array("h", [round(32767.0 * (1.0 if s > 1.0 else -1.0 if s < -1.0 else s)) if s == s else 0 for s in samples])
     if sys.byteorder == "big":
         out.byteswap()
     return out
@@ -76,7 +76,7 @@ def decode_wav(data: bytes) -> tuple[array, int]:
         ints.frombytes(body[: len(body) // 2 * 2])
         if sys.byteorder == "big":
             ints.byteswap()
-        values = array("f", [v / 32768.0 for v in ints[::channels]])
+        values = array("f", [v / 32767.0 for v in ints[::channels]])
     elif (tag, bits) == (3, 32):
         values = array("f")
         values.frombytes(body[: len(body) // 4 * 4])
