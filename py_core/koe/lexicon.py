@@ -42,6 +42,13 @@ def demote(phonemes: str) -> str:
     return phonemes.replace(PRIMARY, SECONDARY)
 
 
+def promote(phonemes: str) -> str:
+    """A content word derived from a stem carries a primary stress (make -> making: mˌAk -> mˈAkɪŋ)."""
+    if PRIMARY in phonemes or SECONDARY not in phonemes:
+        return phonemes
+    return phonemes.replace(SECONDARY, PRIMARY, 1)
+
+
 def has_vowel(phonemes: str) -> bool:
     return any(ch in VOWELS for ch in phonemes)
 
@@ -107,7 +114,7 @@ class Lexicon:
         for attempt in (self._plural, self._past, self._gerund, self._suffix_er_ly, self._hyphenated, self._compound):
             result = attempt(lower, tag, _depth + 1)
             if result:
-                return result
+                return promote(result)
         return None
 
     def _add_s(self, stem: str) -> str:
@@ -154,11 +161,11 @@ class Lexicon:
         stems = []
         if word.endswith("ied"):
             stems.append(word[:-3] + "y")
+        stems.append(word[:-1])  # hoped -> hope, used -> use
         if word.endswith("ed"):
             stems.append(word[:-2])
             if len(word) > 5 and word[-3] == word[-4]:
                 stems.append(word[:-3])  # stopped -> stop
-        stems.append(word[:-1])  # used -> use
         for stem in stems:
             found = self.lookup(stem, "VERB")
             if found:
@@ -174,7 +181,9 @@ class Lexicon:
         if not word.endswith("ing") or len(word) < 5:
             return None
         base = word[:-3]
-        stems = [base, base + "e"]
+        # hoping -> hope (a single consonant after a vowel), but visiting -> visit.
+        e_first = len(base) > 1 and base[-1] not in "aeiouy" and base[-2] in "aeiou"
+        stems = [base + "e", base] if e_first else [base, base + "e"]
         if len(base) > 2 and base[-1] == base[-2]:
             stems.append(base[:-1])  # running -> run
         if base.endswith("y"):
