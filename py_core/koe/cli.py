@@ -11,6 +11,7 @@ from typing import Sequence
 
 from .errors import KoeError, UnknownVoiceError
 from .runtime import iterate_sync, run_sync
+from .wav import pcm16_bytes, wav_header
 
 FORMATS = ("wav", "flac", "mp3", "ogg")
 
@@ -84,27 +85,53 @@ class ProgressBar:
         sys.stderr.flush()
 
 
-def _write_audio(path: str, audio: array, sample_rate: int, fmt: str) -> None:
-    tmp = f"{path}.part"
-    try:
-        if fmt == "wav":
-            from .wav import encode_wav
+class AudioFileWriter:
+    """Writes audio chunk by chunk to ``path + '.part'`` and renames it into place when complete.
 
-            with open(tmp, "wb") as handle:
-                handle.write(encode_wav(audio, sample_rate))
+    Streaming keeps memory flat for book-length input; the rename means a failed or
+    interrupted run never leaves a truncated file under the requested name.
+    """
+
+    SOUNDFILE_FORMATS = {"flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS")}
+
+    def __init__(self, path: str, sample_rate: int, fmt: str) -> None:
+        self.path, self.tmp, self.sample_rate, self.fmt = path, f"{path}.part", sample_rate, fmt
+        self.frames = 0
+        try:
+            if fmt == "wav":
+                self._handle = open(self.tmp, "wb")
+                self._handle.write(wav_header(sample_rate, 0))
+            else:
+                import soundfile as sf
+
+                container, subtype = self.SOUNDFILE_FORMATS[fmt]
+                self._handle = sf.SoundFile(self.tmp, "w", samplerate=sample_rate, channels=1, format=container,
+                                            subtype=subtype)
+        except OSError as error:
+            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+
+    def write(self, samples: array) -> None:
+        if self.fmt == "wav":
+            self._handle.write(pcm16_bytes(samples))
         else:
             import numpy as np
-            import soundfile as sf
 
-            subtype = {"flac": "PCM_16", "mp3": "MPEG_LAYER_III", "ogg": "VORBIS"}[fmt]
-            container = {"flac": "FLAC", "mp3": "MP3", "ogg": "OGG"}[fmt]
-            sf.write(tmp, np.frombuffer(audio, dtype=np.float32), sample_rate, format=container, subtype=subtype)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            self._handle.write(np.frombuffer(samples, dtype=np.float32))
+        self.frames += len(samples)
+
+    def close(self) -> None:
+        if self.fmt == "wav":
+            self._handle.seek(0)
+            self._handle.write(wav_header(self.sample_rate, 2 * self.frames))
+        self._handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self._handle.close()
+        finally:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)
 
 
 def cmd_say(args: argparse.Namespace) -> int:
@@ -117,13 +144,17 @@ def cmd_say(args: argparse.Namespace) -> int:
     if plan.skipped:
         print(f"note: could not pronounce: {' '.join(plan.skipped[:10])}", file=sys.stderr)
     progress = ProgressBar(sys.stderr.isatty())
-    audio = array("f")
-    for chunk in iterate_sync(engine.astream(text, plan=plan)):
-        audio.extend(chunk.samples)
-        progress.update(chunk)
+    writer = AudioFileWriter(args.output, engine.sample_rate, fmt)
+    try:
+        for chunk in iterate_sync(engine.astream(text, plan=plan)):
+            writer.write(chunk.samples)
+            progress.update(chunk)
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
     elapsed = time.monotonic() - plan_started
-    _write_audio(args.output, audio, engine.sample_rate, fmt)
-    seconds = len(audio) / engine.sample_rate
+    seconds = writer.frames / engine.sample_rate
     print(f"wrote {args.output}: {seconds:.2f} s of audio ({fmt}, {engine.sample_rate} Hz) in {elapsed:.2f} s "
           f"(real-time factor {elapsed / max(seconds, 1e-9):.2f})", file=sys.stderr)
     return 0
