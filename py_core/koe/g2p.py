@@ -88,6 +88,11 @@ def join_phonemes(tokens: Sequence[PhonemeToken]) -> str:
     return "".join(out).strip()
 
 
+def kokoro_v1_symbols(phonemes: str) -> str:
+    """Kokoro v1.0 was trained with the US flap written T and the glottal stop written t (as misaki emits)."""
+    return phonemes.replace("ɾ", "T").replace("ʔ", "t")
+
+
 def strip_accents(word: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
@@ -142,7 +147,8 @@ class EnglishG2P:
                     tokens[-1] = PhonemeToken(tokens[-1].text, tokens[-1].phonemes, tokens[-1].space_after or item.space_after,
                                               tokens[-1].kind)
                 continue
-            tokens.append(PhonemeToken(item.text, item.phonemes or item.text, item.space_after, item.kind))
+            tokens.append(PhonemeToken(item.text, kokoro_v1_symbols(item.phonemes or item.text), item.space_after,
+                                       item.kind))
         return Phonemized(tokens, skipped)
 
     # --- steps ---------------------------------------------------------------------------
