@@ -1,0 +1,139 @@
+"""GET /openapi.json: a hand-written OpenAPI 3.1 description of the HTTP API.
+
+Hand-written rather than generated: the request bodies are validated by hand
+(to keep OpenAI's error envelope), so there are no models to generate from,
+and a reviewed document is clearer than docstring YAML.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .. import __version__
+from .encoders import FORMATS
+from .models_api import SPEECH_MODELS
+from .openai_voices import OPENAI_VOICES
+from .speech import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def build_schema() -> dict:
+    errors = {
+        "400": _error("Invalid value"), "404": _error("Unknown model or path"), "413": _error("Body too large"),
+        "415": _error("Body is not JSON"), "422": _error("Wrong type, missing field, or nothing speakable"),
+        "429": _error("Busy: retry after the Retry-After seconds"), "500": _error("Internal error"),
+        "503": _error("Model not loaded"),
+    }
+    proxy_errors = {"502": _error("Upstream unreachable"), "503": _error("No LLM configured"),
+                    "504": _error("Upstream timed out")}
+    audio_types = {fmt.media_type: {"schema": {"type": "string", "format": "binary"}} for fmt in FORMATS.values()}
+    audio_types["text/event-stream"] = {"schema": {"type": "string"},
+                                        "description": "stream_format=sse: speech.audio.delta / speech.audio.done"}
+    any_json = {"type": "object", "additionalProperties": True}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Koe", "version": __version__,
+            "description": "Kokoro-82M text-to-speech with an OpenAI-compatible API, the Koe web app, and a proxy "
+                           "to an external OpenAI-compatible LLM. Audio is 24 kHz mono and streams as it is made.",
+        },
+        "paths": {
+            "/v1/audio/speech": {"post": {
+                "summary": "Synthesize speech (OpenAI-compatible)",
+                "operationId": "createSpeech",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/SpeechRequest"}}}},
+                "responses": {"200": {"description": "Audio, streamed as it is synthesized",
+                                      "content": audio_types}, **errors},
+            }},
+            "/v1/audio/voices": {"get": {
+                "summary": "List voices", "operationId": "listVoices",
+                "parameters": [{"name": "language", "in": "query", "required": False, "schema": {"type": "string"},
+                                "description": "Only voices of this language, e.g. en-gb"}],
+                "responses": {"200": _json({"type": "object", "properties": {"voices": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Voice"}}}}), "503": errors["503"]},
+            }},
+            "/v1/models": {"get": {
+                "summary": "List models (OpenAI list shape)", "operationId": "listModels",
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "object": {"const": "list"}, "data": {"type": "array", "items": {
+                        "$ref": "#/components/schemas/Model"}}}})},
+            }},
+            "/v1/models/{model_id}": {"get": {
+                "summary": "Describe a model", "operationId": "getModel",
+                "parameters": [{"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Model"}), "404": errors["404"]},
+            }},
+            "/v1/audio/models": {"get": {
+                "summary": "List speech models (Open WebUI shape)", "operationId": "listAudioModels",
+                "responses": {"200": _json({"type": "object", "properties": {"models": {"type": "array"}}})},
+            }},
+            "/health": {"get": {
+                "summary": "Health: model loaded, version, uptime, load", "operationId": "health",
+                "responses": {"200": _json(any_json, "Ready"), "503": _json(any_json, "Loading or failed")},
+            }},
+            "/llm/v1/chat/completions": {"post": {
+                "summary": "Forwarded to the configured LLM upstream (streams SSE through)",
+                "operationId": "llmChatCompletions",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": any_json}}},
+                "responses": {"200": {"description": "The upstream's answer"}, **proxy_errors},
+            }},
+            "/llm/v1/completions": {"post": {
+                "summary": "Forwarded to the configured LLM upstream", "operationId": "llmCompletions",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": any_json}}},
+                "responses": {"200": {"description": "The upstream's answer"}, **proxy_errors},
+            }},
+            "/llm/v1/models": {"get": {
+                "summary": "The upstream's model list", "operationId": "llmModels",
+                "responses": {"200": {"description": "The upstream's answer"}, **proxy_errors},
+            }},
+        },
+        "components": {"schemas": {
+            "SpeechRequest": {
+                "type": "object", "required": ["input"],
+                "properties": {
+                    "model": {"type": "string", "enum": list(SPEECH_MODELS), "default": "kokoro",
+                              "description": "All names select Kokoro-82M"},
+                    "input": {"type": "string", "minLength": 1, "maxLength": MAX_INPUT_CHARS},
+                    "voice": {"type": "string", "default": "af_heart",
+                              "description": "A preset (af_heart), a blend (af_heart(2)+bf_emma(1)), a custom voice, "
+                                             "or an OpenAI name: " + ", ".join(
+                                                 f"{k}->{v}" for k, v in OPENAI_VOICES.items())},
+                    "response_format": {"type": "string", "enum": list(FORMATS), "default": "mp3",
+                                        "description": "pcm is raw 24 kHz 16-bit little-endian mono"},
+                    "speed": {"type": "number", "minimum": MIN_SPEED, "maximum": MAX_SPEED, "default": 1.0},
+                    "instructions": {"type": "string", "description": "Accepted for compatibility; ignored"},
+                    "stream_format": {"type": "string", "enum": ["audio", "sse"], "default": "audio"},
+                    "stream": {"type": "boolean", "default": True,
+                               "description": "false: one complete file with exact headers and Content-Length"},
+                },
+            },
+            "Voice": {"type": "object", "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"}, "language": {"type": "string"},
+                "language_name": {"type": "string"}, "gender": {"type": "string"}, "custom": {"type": "boolean"},
+                "aliases": {"type": "array", "items": {"type": "string"}}}},
+            "Model": {"type": "object", "properties": {
+                "id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"},
+                "owned_by": {"type": "string"}}},
+            "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "message": {"type": "string"}, "type": {"type": "string"},
+                "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}}}}},
+        }},
+    }
+
+
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(build_schema())
+
+
+routes = [Route("/openapi.json", openapi, methods=["GET"])]

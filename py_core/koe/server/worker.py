@@ -1,0 +1,145 @@
+"""One synthesis, run off the event loop and handed over piece by piece.
+
+The engine's native path is synchronous and CPU-bound, so each request gets a
+worker thread that pulls chunks from ``engine.synthesize``, encodes them, and
+posts the bytes to an asyncio queue the response reads from. Cancelling (the
+client went away) makes the thread stop at the next chunk boundary and close
+the generator; a chunk already inside onnxruntime cannot be interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .encoders import make_encoder
+
+log = logging.getLogger("koe.server.speech")
+
+_DONE = object()
+
+
+@dataclass
+class Piece:
+    """Encoded bytes ready to send, and the engine chunk they came from (None for the final flush)."""
+
+    data: bytes
+    chunk: Any = None
+
+
+@dataclass
+class SynthesisStats:
+    characters: int = 0
+    chunks: int = 0
+    total_chunks: int = 0
+    phonemes: int = 0
+    audio_samples: int = 0
+    sample_rate: int = 24000
+    synth_seconds: float = 0.0
+    encode_seconds: float = 0.0
+    bytes_out: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    first_audio: float | None = None
+
+    @property
+    def audio_seconds(self) -> float:
+        return self.audio_samples / self.sample_rate
+
+    @property
+    def real_time_factor(self) -> float:
+        """Synthesis time per second of audio (below 1 = faster than real time)."""
+        return self.synth_seconds / self.audio_seconds if self.audio_samples else 0.0
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+class SynthesisJob:
+    """Synthesize ``text`` and encode it as ``fmt`` in a dedicated thread; read with :meth:`next`."""
+
+    def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True) -> None:
+        self.engine = engine
+        self.text, self.voice, self.speed, self.fmt, self.streaming = text, voice, speed, fmt, streaming
+        self.stats = SynthesisStats(characters=len(text), sample_rate=engine.sample_rate)
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._cancelled = threading.Event()
+        context = contextvars.copy_context()  # carries the request id into the thread's log lines
+        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name="koe-synthesis")
+
+    def start(self) -> "SynthesisJob":
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    async def next(self) -> Piece | None:
+        """The next piece; None when the audio is complete. Re-raises the worker's error."""
+        item = await self._queue.get()
+        if item is _DONE:
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def _post(self, item: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        except RuntimeError:  # the event loop is gone (server shutting down)
+            self._cancelled.set()
+
+    def _run(self) -> None:
+        stats = self.stats
+        encoder = None
+        chunks = None
+        try:
+            encoder = make_encoder(self.fmt, self.engine.sample_rate, streaming=self.streaming)
+            chunks = self.engine.synthesize(self.text, voice=self.voice, speed=self.speed)
+            while not self._cancelled.is_set():
+                began = time.perf_counter()
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                encoded = time.perf_counter()
+                stats.synth_seconds += encoded - began
+                data = encoder.encode(chunk.samples)
+                stats.encode_seconds += time.perf_counter() - encoded
+                stats.chunks += 1
+                stats.total_chunks = chunk.total
+                stats.phonemes += len(getattr(chunk, "phonemes", "") or "")
+                stats.audio_samples += len(chunk.samples)
+                stats.bytes_out += len(data)
+                if stats.first_audio is None:
+                    stats.first_audio = time.perf_counter()
+                self._post(Piece(data, chunk))
+            if not self._cancelled.is_set():
+                tail = encoder.finish()
+                stats.bytes_out += len(tail)
+                self._post(Piece(tail))
+            self._post(_DONE)
+        except BaseException as error:  # handed to the event loop, which decides what the client sees
+            self._post(error)
+        finally:
+            if chunks is not None and hasattr(chunks, "close"):
+                chunks.close()
+            if encoder is not None and hasattr(encoder, "close"):
+                encoder.close()
