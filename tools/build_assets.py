@@ -251,12 +251,22 @@ def build_g2p_graph(archives: dict[str, Path]) -> None:
     log("wrote    model/g2p_en.onnx")
 
 
+def build_float_models(archives: dict[str, Path]) -> None:
+    """The browser's model: int8 weights with float compute (same audio on WASM, WebGPU and natively)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import make_float_model
+
+    variants = [v for v in os.environ.get("KOE_FLOAT_VARIANTS", "int8w").split(",") if v]
+    make_float_model.build(PUBLIC / "model" / SOURCES["model"]["file"], PUBLIC / "model", variants)
+
+
 STEPS = [
     ("model (Kokoro-82M int8)", build_model),
     ("phoneme vocabulary", build_vocab),
     ("voices", build_voices),
     ("pronunciation dictionaries", build_lexicons),
     ("neural G2P graph", build_g2p_graph),
+    ("float model for the browser", build_float_models),
 ]
 
 
