@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "py_core" / "koe"
 #: Adapters that run only natively and may use numpy, onnxruntime, soundfile, starlette...
-NATIVE_ONLY = ("runtimes", "server", "cli.py")
+NATIVE_ONLY = ("runtimes", "adapters", "server", "cli.py")
 #: Pure-Python (py3-none-any) wheels the build ships to the browser.
 PURE_DEPENDENCIES = {"num2words": "num2words"}
 

@@ -1,4 +1,4 @@
-"""The ``koe`` command line: say, voices, phonemize, serve."""
+"""The ``koe`` command line: say, voices, clone, phonemize, serve."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def _engine(args: argparse.Namespace):
     from .engine import Koe
     from .runtimes.onnxruntime import OnnxRuntime
 
-    return Koe.load(args.assets, OnnxRuntime(threads=args.threads))
+    engine = Koe.load(args.assets, OnnxRuntime(threads=args.threads))
+    _load_custom_voices(engine.voice_bank, args)
+    return engine
 
 
 def _read_text(args: argparse.Namespace) -> str:
@@ -189,6 +191,58 @@ def _load_custom_voices(bank, args) -> None:
     load_into(bank, getattr(args, "voices_dir", None))
 
 
+def cmd_clone(args: argparse.Namespace) -> int:
+    """Make a custom voice (a mix of presets) that sounds like a reference recording, and save it."""
+    import signal
+
+    try:
+        from .adapters.audio_in import load_reference
+    except ImportError as error:
+        raise CliError(f"koe clone needs the server extra to read audio: pip install 'koe[server]' ({error})") from None
+    from .custom_voices import VoiceStore, check_id, clean_name, clone_voice, slugify
+    from .speaker import SpeakerEncoder
+
+    samples = load_reference(args.reference)  # a bad file is refused before anything slow
+    engine = _engine(args)
+    store = VoiceStore(args.voices_dir, presets=engine.voice_bank.presets)
+    voice_id = slugify(clean_name(args.name)) if args.name is not None else ""
+    if voice_id:  # so is a bad or taken name (a name without Latin letters gets added_speaker_N)
+        check_id(voice_id, store.presets)
+        if store.exists(voice_id) and not args.force:
+            raise CliError(f"a custom voice {voice_id!r} exists already (use --force to replace it)")
+    encoder = SpeakerEncoder.load(engine.assets, engine.runtime)
+    tty = sys.stderr.isatty()
+    stop = []
+
+    def on_interrupt(signum, frame):  # first Ctrl-C: stop searching and keep the best mix so far
+        stop.append(True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.stderr.write("\nstopping: keeping the best mix so far (Ctrl-C again to abort)\n")
+
+    def show(p) -> None:
+        if tty:
+            width, done = 30, min(30, int(30 * p.step / max(p.total, 1)))
+            sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] step {p.step}/{p.total}, "
+                             f"similarity {p.best_score:.3f}, {p.elapsed_s:.0f} s of {p.budget_s:.0f} s ")
+            sys.stderr.flush()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        recipe = run_sync(clone_voice(engine, encoder, samples, name=args.name, language=args.language,
+                                      source=f"file:{os.path.basename(args.reference)}", budget_s=args.budget,
+                                      progress=show, cancelled=lambda: bool(stop)))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if tty:
+            sys.stderr.write("\n")
+    saved = store.save(recipe, overwrite=args.force)
+    mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
+    score = f", similarity {saved.score:.3f}" if saved.score is not None else ""
+    print(f"saved custom voice {saved.id!r}: {mix}{score} ({saved.seconds:.1f} s of reference speech)")
+    print(f"try: koe say --voice {saved.id} \"Hello there.\" -o hello.wav", file=sys.stderr)
+    return 0
+
+
 def cmd_phonemize(args: argparse.Namespace) -> int:
     text = _read_text(args)
     engine = _engine(args)
@@ -214,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="koe", description="Koe: neural text to speech (Kokoro-82M).")
     parser.add_argument("--assets", default=None, help="asset folder (default: web/public or $KOE_ASSETS)")
     parser.add_argument("--threads", type=int, default=0, help="onnxruntime threads (default: all cores)")
+    parser.add_argument("--voices-dir", default=None,
+                        help="custom voices folder (default: $KOE_VOICES_DIR or ~/.local/share/koe/voices)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     say = sub.add_parser("say", help="synthesize speech to an audio file")
@@ -227,6 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     voices = sub.add_parser("voices", help="list the voices")
     voices.set_defaults(func=cmd_voices)
+
+    clone = sub.add_parser("clone", help="make a custom voice that sounds like a reference recording")
+    clone.add_argument("reference", help="recording of one speaker (wav, flac, ogg, mp3): 3 to 60 s of speech")
+    clone.add_argument("--name", help="name of the new voice (default: added_speaker_N)")
+    clone.add_argument("--language", help="the speaker's accent, e.g. en-us or en-gb (favours those voices)")
+    clone.add_argument("--budget", type=float, default=60.0, help="seconds to spend searching (default 60)")
+    clone.add_argument("--force", action="store_true", help="replace a custom voice of the same name")
+    clone.set_defaults(func=cmd_clone)
 
     phon = sub.add_parser("phonemize", help="show normalized text and phonemes (for fixing pronunciations)")
     phon.add_argument("text", nargs="?", help="text, or - for standard input")

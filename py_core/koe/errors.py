@@ -49,3 +49,35 @@ class AssetError(KoeError):
 
     param = None
     code = "asset_missing"
+
+
+class ReferenceAudioError(KoeError):
+    """Reference audio for a custom voice that cannot be used.
+
+    ``code`` says why: ``not_audio`` (cannot be decoded), ``too_large`` (file over the size
+    limit, checked before decoding), ``too_long`` (over the duration limit), ``silent``,
+    ``too_short`` (under 3 s of speech) or ``clipped`` (distorted by clipping).
+    """
+
+    param = "audio"
+    CODES = ("not_audio", "too_large", "too_long", "silent", "too_short", "clipped")
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in self.CODES:
+            raise ValueError(f"unknown reference audio error code {code!r}")
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidRecipeError(KoeError):
+    """A custom voice recipe (imported JSON, a name) that is malformed or unsafe."""
+
+    param = "voice"
+    code = "invalid_voice_recipe"
+
+
+class VoiceExistsError(KoeError):
+    """A custom voice id that is already taken (by a preset or another custom voice)."""
+
+    param = "name"
+    code = "voice_exists"

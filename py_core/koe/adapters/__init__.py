@@ -1,0 +1,1 @@
+"""Native-only adapters (numpy, soundfile, ...): never imported by the core or in the browser."""
