@@ -36,6 +36,18 @@ setup_assets() {
   "$PY" tools/build_assets.py
   step "Speaker encoder and preset voice embeddings (custom voices)"
   "$PY" tools/build_speaker_assets.py
+  step "Browser runtime (Pyodide, onnxruntime-web, the engine wheel)"
+  "$PY" tools/build_web.py
+}
+
+setup_browser() {
+  step "Headless browser for the web tests (Debian chromium)"
+  if command -v chromium >/dev/null; then
+    echo "  chromium present"
+  else
+    apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } \
+      || echo "  warning: could not install chromium (not root?); the browser tests will be skipped"
+  fi
 }
 
 setup() {
@@ -57,6 +69,7 @@ case "$cmd" in
     ;;
   test)
     setup
+    setup_browser
     step "Tests"
     exec "$PY" -m pytest "$@"
     ;;

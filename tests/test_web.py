@@ -1,0 +1,293 @@
+"""The web app in headless Chromium: Pyodide + onnxruntime-web running the real model.
+
+One page load is shared by most tests (loading Pyodide and the model is the slow part); the
+offline test and the WebGPU test start browsers of their own. Nothing here asserts timings.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import numpy as np
+import pytest
+
+from web_fixtures import Browser, StaticServer, browser_requirements, decode_wav
+
+pytestmark = pytest.mark.skipif(browser_requirements() is not None, reason=browser_requirements() or "")
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+LONG_TEXT = " ".join([
+    "Stop must interrupt this long text.",
+    "It has many sentences, so the engine splits it into several chunks.",
+    "Each chunk is synthesized while the previous one is playing.",
+    "Nobody should have to wait for all of it when they pressed stop.",
+    "The next sentence would take a few more seconds to render.",
+    "And this one would take even longer, because it goes on and on about nothing in particular.",
+    "Finally, the last sentence closes the paragraph.",
+])
+
+
+def audio_of(wav_b64: str):
+    return decode_wav(base64.b64decode(wav_b64))
+
+
+WAV_OF_PAGE = """async () => {
+  const a = document.querySelector('[data-testid=download]');
+  const bytes = new Uint8Array(await (await fetch(a.href)).arrayBuffer());
+  let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}"""
+
+SYNTHESIZE = """async (req) => {
+  const r = await window.koe.synthesize(req);
+  const bytes = new Uint8Array(await r.wav.arrayBuffer());
+  let s = ''; for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { wav: btoa(s), samples: Array.from(r.samples), sampleRate: r.sampleRate, timings: r.timings, inputs: r.inputs };
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with StaticServer() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with Browser(block_external=True) as b:
+        b.goto(server.url)
+        info = b.wait_ready()
+        assert "error" not in info, info
+        b.info = info
+        yield b
+
+
+def click_and_wait_done(browser, timeout=240):
+    """Click Generate and wait for the run to end (done, stopped or error); returns the status."""
+    return browser.call("""
+        await ctx.page.waitForFunction(() => !document.querySelector('[data-testid=generate]').disabled, null, { timeout: 60000 });
+        const before = await ctx.page.evaluate(() => window.koeApp.runs);
+        await ctx.page.getByTestId('generate').click();
+        await ctx.page.waitForFunction((n) => window.koeApp.runs > n && !window.koeApp.run, before, { timeout: args.ms, polling: 200 });
+        return await ctx.page.evaluate(() => ({
+          status: document.querySelector('[data-testid=status]').textContent,
+          kind: document.querySelector('[data-testid=status]').dataset.kind || '',
+          metrics: document.querySelector('[data-testid=metrics]').textContent,
+          lastRun: window.koeApp.lastRun,
+          audio: !!document.querySelector('[data-testid=audio]').getAttribute('src'),
+        }));
+    """, ms=timeout * 1000, timeout=timeout + 30)
+
+
+def fill(browser, testid, value):
+    browser.call("await ctx.page.getByTestId(args.id).fill(args.value);", id=testid, value=value)
+
+
+def test_page_loads_isolated_with_threads(browser):
+    info = browser.info
+    assert info["crossOriginIsolated"] is True
+    assert info["threads"] >= 1
+    assert info["backend"] == "cpu" and info["reason"]  # headless without a GPU: Auto says why it chose the CPU
+    assert info["model"] in {"int8w", "fp32", "int8"}
+    ids = browser.evaluate("""() => ['text','voice','speed','backend','generate','stop','audio','download','status','metrics',
+        'ref-record','ref-file','ref-name','ref-create','ref-delete','ref-export','ref-import','llm-toggle','llm-url','llm-key','llm-model']
+        .filter((id) => !document.querySelector(`[data-testid="${id}"]`))""")
+    assert ids == []
+    groups = browser.evaluate("() => [...document.querySelectorAll('[data-testid=voice] optgroup')].map((g) => g.label)")
+    assert groups[0] == "American English · Female" and any("British" in g for g in groups)
+
+
+def test_generate_plays_and_offers_wav_without_external_requests(browser, server):
+    fill(browser, "text", "Hello from the browser.")
+    result = click_and_wait_done(browser)
+    assert result["kind"] != "error", result["status"]
+    assert result["status"].startswith("Done"), result
+    assert result["audio"]
+    for label in ("Time to first audio", "Total time", "Real-time factor", "Backend", "Threads"):
+        assert label in result["metrics"]
+    rate, audio = audio_of(browser.evaluate(WAV_OF_PAGE))
+    assert rate == 24000 and len(audio) > 0.5 * rate and np.abs(audio).max() > 0.05
+    # Every request went to the local server; none was even attempted elsewhere.
+    requested = browser.call("return { all: ctx.requests, blocked: ctx.state.blocked || [] };")
+    assert requested["blocked"] == []
+    assert requested["all"] and all(u.startswith(server.url) or u.startswith(("blob:", "data:")) for u in requested["all"])
+
+
+def test_empty_text_shows_error_and_page_stays_usable(browser):
+    fill(browser, "text", "   ")
+    result = click_and_wait_done(browser)
+    assert result["kind"] == "error" and "empty" in result["status"].lower()
+    fill(browser, "text", "Okay.")
+    result = click_and_wait_done(browser)
+    assert result["kind"] != "error" and result["status"].startswith("Done"), result["status"]
+
+
+def test_webgpu_request_without_adapter_falls_back_with_notice(browser):
+    result = browser.call("""
+        await ctx.page.getByTestId('backend').selectOption('webgpu');
+        await ctx.page.waitForFunction(() => !document.getElementById('notice').hidden, null, { timeout: 60000 });
+        const out = await ctx.page.evaluate(() => ({ notice: document.getElementById('notice').textContent,
+          badge: document.getElementById('backend-badge').dataset.backend }));
+        await ctx.page.getByTestId('backend').selectOption('cpu');
+        await ctx.page.waitForFunction(() => !document.querySelector('[data-testid=generate]').disabled, null, { timeout: 60000 });
+        return out;
+    """)
+    assert "not available" in result["notice"] and result["badge"] == "cpu"
+
+
+def test_browser_engine_matches_cpython(browser, assets_dir):
+    """Same model inputs as the native engine, deterministic output, same audio (log-mel after DTW)."""
+    from audio_compare import dtw_logmel_correlation
+    from koe.engine import Koe
+    from koe.runtimes.onnxruntime import OnnxRuntime
+
+    request = {"text": SENTENCE, "voice": "af_heart", "speed": 1.0, "backend": "cpu", "record": True}
+    first = browser.evaluate(SYNTHESIZE, request)
+    second = browser.evaluate(SYNTHESIZE, {**request, "record": False})
+    assert first["sampleRate"] == 24000
+    assert first["samples"] == second["samples"], "two runs on one backend must give identical audio"
+    assert first["wav"] == second["wav"]
+
+    info = browser.info
+    native = Koe.load(assets_dir, OnnxRuntime(threads=2), model=info["modelPath"], model_options=info["modelOptions"])
+    recorded = []
+    run = native.session.run
+
+    async def recording_run(feeds):
+        recorded.append({name: {"dtype": t.dtype, "shape": list(t.shape), "data": t.data.tolist()} for name, t in feeds.items()})
+        return await run(feeds)
+
+    native.session.run = recording_run
+    native_audio = np.asarray(native.synthesize_all(SENTENCE, "af_heart", 1.0), dtype=np.float32)
+
+    assert first["inputs"] == recorded  # token ids, style vector and speed: exactly equal
+    browser_audio = np.asarray(first["samples"], dtype=np.float32)
+    assert abs(len(browser_audio) - len(native_audio)) <= 0.02 * len(native_audio)
+    assert dtw_logmel_correlation(browser_audio, native_audio, sr=24000) >= 0.95
+
+
+def test_stop_interrupts_long_synthesis(browser):
+    fill(browser, "text", LONG_TEXT)
+    result = browser.call("""
+        await ctx.page.getByTestId('generate').click();
+        await ctx.page.waitForFunction(() => /Synthesizing… 1\\//.test(document.querySelector('[data-testid=status]').textContent), null, { timeout: 240000, polling: 100 });
+        await ctx.page.getByTestId('stop').click();
+        await ctx.page.waitForFunction(() => !window.koeApp.run, null, { timeout: 240000, polling: 200 });
+        return await ctx.page.evaluate(() => ({ status: document.querySelector('[data-testid=status]').textContent, last: window.koeApp.lastRun }));
+    """, timeout=600)
+    assert result["status"].startswith("Stopped"), result
+    summary = result["last"]["summary"]
+    assert summary["cancelled"] and summary["chunks"] < summary["total"], summary
+    # Stopped means stopped: no WAV of a partial run is offered, and the page works on.
+    assert not browser.evaluate("() => document.querySelector('[data-testid=download]').getAttribute('href')")
+    fill(browser, "text", "Yes.")
+    assert click_and_wait_done(browser)["status"].startswith("Done")
+
+
+def test_llm_mode_streams_reply_and_speaks_it(browser, server):
+    fill(browser, "text", "Say two sentences.")
+    browser.call("""
+        await ctx.page.getByTestId('llm-toggle').check();
+        await ctx.page.getByTestId('llm-url').fill(args.url);
+        await ctx.page.getByTestId('llm-key').fill('wrong-key');
+        await ctx.page.getByTestId('llm-model').fill('fake-model');
+    """, url=server.url + "fake-llm/v1")
+    failed = click_and_wait_done(browser)
+    assert failed["kind"] == "error" and "401" in failed["status"] and "Incorrect API key" in failed["status"]
+
+    fill(browser, "llm-key", "good-key")
+    result = click_and_wait_done(browser)
+    try:
+        assert result["kind"] != "error", result["status"]
+        reply = browser.evaluate("() => document.getElementById('llm-reply').textContent")
+        assert reply == "Sure. Here is the first sentence of my answer. And here is the second one."
+        assert result["lastRun"]["summary"]["chunks"] >= 2 and result["audio"]
+        sent = server.llm_requests[-1]
+        assert sent["stream"] is True and sent["model"] == "fake-model"
+        assert sent["messages"] == [{"role": "user", "content": "Say two sentences."}]
+        stored = browser.evaluate("() => [localStorage.getItem('koe.llm.url'), localStorage.getItem('koe.llm.model')]")
+        assert stored == [server.url + "fake-llm/v1", "fake-model"]
+    finally:
+        browser.call("await ctx.page.getByTestId('llm-toggle').uncheck();")
+
+
+def test_custom_voice_import_export_delete(browser, tmp_path):
+    recipe = {"format": "koe-voice", "name": "Warm mix", "components": [["af_heart", 2], ["bf_emma", 1]]}
+    path = tmp_path / "warm.koe-voice.json"
+    path.write_text(json.dumps(recipe))
+    out = browser.call("""
+        await ctx.page.getByTestId('ref-import').setInputFiles(args.path);
+        await ctx.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === 'custom_warm_mix'), null, { timeout: 60000 });
+        const selected = await ctx.page.getByTestId('voice').inputValue();
+        const download = ctx.page.waitForEvent('download');
+        await ctx.page.getByTestId('ref-export').click();
+        const exported = JSON.parse(require('node:fs').readFileSync(await (await download).path(), 'utf8'));
+        await ctx.page.getByTestId('ref-delete').click();
+        await ctx.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === 'custom_warm_mix'), null, { timeout: 60000 });
+        return { selected, exported, coming: await ctx.page.getByTestId('ref-create').isDisabled() };
+    """.replace("require('node:fs')", "(await import('node:fs'))"), path=str(path))
+    assert out["selected"] == "custom_warm_mix"
+    assert out["exported"]["components"] == [["af_heart", 2], ["bf_emma", 1]] and out["exported"]["name"] == "Warm mix"
+    assert out["coming"] is True  # recording a reference is marked "coming", not faked
+
+
+def test_static_host_isolation_and_offline_reload_via_service_worker():
+    """A host without COOP/COEP: the service worker adds them (one reload) so WASM gets threads.
+    Then a second visit with the server gone and the browser offline: the service worker serves everything."""
+    with StaticServer(isolate=False) as server, Browser() as b:
+        b.goto(server.url + "?backend=cpu")
+        info = b.wait_ready()
+        assert "error" not in info, info
+        assert info["crossOriginIsolated"] is True  # thanks to the service worker's headers
+        assert info["threads"] == b.evaluate("() => Math.min(navigator.hardwareConcurrency || 1, 8)")
+        first_bytes = server.bytes_sent
+        # Wait until the service worker controls the page and the worker has warmed the cache.
+        b.call("""
+            const deadline = Date.now() + 180000;
+            while (!(await ctx.page.evaluate(async () => !!navigator.serviceWorker.controller && (await window.koe.stats()).warmed))) {
+              if (Date.now() > deadline) throw new Error('the cache was not warmed in time');
+              await new Promise((r) => setTimeout(r, 500));
+            }
+        """, timeout=200)
+        server.__exit__(None, None, None)
+        b.call("await ctx.context.setOffline(true);")
+        b.call("await ctx.page.reload({ waitUntil: 'load', timeout: 120000 });")
+        again = b.wait_ready()
+        assert "error" not in again, again
+        assert again["bytes"] == 0 and again["bytesFromCache"] > 50_000_000
+        result = b.evaluate("async () => { const r = await window.koe.synthesize({ text: 'Offline.' });"
+                            " return { n: r.samples.length, peak: Math.max(...r.samples.map(Math.abs)) }; }")
+        assert result["n"] > 0.3 * 24000 and result["peak"] > 0.05
+        assert first_bytes > 50_000_000
+
+
+def test_webgpu_and_cpu_agree_on_one_word():
+    """WebGPU (SwiftShader here: correct but very slow) vs CPU on the same short word."""
+    with StaticServer() as server, Browser(webgpu=True) as b:
+        b.goto(server.url + "?backend=cpu&nosw=1")
+        info = b.wait_ready()
+        assert "error" not in info, info
+        if info["model"] == "int8":
+            pytest.skip("this build has no float model (tools/make_float_model.py); WebGPU needs one")
+        has_adapter = b.evaluate("async () => !!(navigator.gpu && await navigator.gpu.requestAdapter())")
+        if not has_adapter:
+            pytest.skip("no WebGPU adapter in this Chromium (even with --enable-unsafe-webgpu)")
+        request = {"text": "Hi.", "voice": "af_heart", "speed": 1.0}
+        cpu = b.evaluate(SYNTHESIZE, {**request, "backend": "cpu"})
+        decision = b.evaluate("async () => await window.koe.setBackend('webgpu')", timeout=900)
+        assert decision["backend"] == "webgpu", decision
+        gpu = b.evaluate(SYNTHESIZE, {**request, "backend": "webgpu"}, timeout=900)
+        assert gpu["timings"]["backend"] == "webgpu"
+        from audio_compare import dtw_logmel_correlation
+
+        for run in (cpu, gpu):
+            rate, audio = audio_of(run["wav"])
+            assert rate == 24000 and np.abs(audio).max() > 0.05
+        a, g = np.asarray(cpu["samples"], np.float32), np.asarray(gpu["samples"], np.float32)
+        assert abs(len(a) - len(g)) <= 0.02 * len(a)
+        assert dtw_logmel_correlation(a, g, sr=24000) >= 0.95
+        # Auto with an adapter: probes both (capped at 30 s) and says why it chose what it chose.
+        auto = b.evaluate("async () => await window.koe.setBackend('auto')", timeout=300)
+        assert auto["backend"] in {"cpu", "webgpu"} and auto["reason"].startswith("Auto:"), auto

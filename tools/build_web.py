@@ -1,0 +1,343 @@
+"""Assemble the in-browser runtime and the web app into web/public/.
+
+Run by ``./build.sh`` after tools/build_assets.py (which puts the model, voices and
+dictionaries there). Everything the page needs is self-hosted; nothing comes from a CDN:
+
+* ``pyodide/``  the Pyodide core from npm ``pyodide`` (pyodide.mjs, pyodide.asm.mjs,
+  pyodide.asm.wasm, python_stdlib.zip) and a pyodide-lock.json trimmed to what we ship
+  (micropip only, pointing at our copy of its wheel with its real sha256);
+* ``ort/``      onnxruntime-web's ES module and the one WASM build it loads for both the
+  ``wasm`` and ``webgpu`` execution providers;
+* ``py/``       pure-Python wheels installed in the page by micropip: ``koe`` (built
+  from py_core with ``pip wheel --no-deps``), ``micropip`` and ``num2words``;
+* the app itself (web/index.html, web/app/, web/koe.mjs, web/worker.mjs, web/sw.js);
+* ``koe-manifest.json``: every shipped file with size and sha256, plus the build hashes the
+  service worker names its caches after (a rebuild with changes replaces the caches).
+
+npm packages come from ``npm ci`` (integrity-checked against package-lock.json); the
+wheels from ``pip download`` are checked against the sha256 pinned below. Writes are
+atomic and every step is skipped when its inputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("KOE_CACHE", ROOT / ".cache"))
+STAMPS = CACHE / "stamps"
+WHEELS = CACHE / "web-wheels"
+PUBLIC = ROOT / "web" / "public"
+WEB = ROOT / "web"
+NODE_MODULES = ROOT / "node_modules"
+
+NPM_PINS = {"pyodide": "314.0.7", "onnxruntime-web": "1.30.0"}
+#: Wheels fetched from PyPI for the browser (Python 3.14, pure): name -> (version, sha256).
+WHEEL_PINS = {
+    "micropip": ("0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3"),
+    "num2words": ("0.5.14", "1c8e5b00142fc2966fd8d685001e36c4a9911e070d1b120e1beb721fa1edb33d"),
+}
+PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+ORT_FILES = ["ort.webgpu.min.mjs", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm"]
+#: App sources copied from web/ (relative paths; folders are copied whole).
+APP_SOURCES = ["index.html", "koe.mjs", "worker.mjs", "app"]  # sw.js: written with its cache names
+#: Folders of web/public that hold large, rarely changing data (their own service-worker cache).
+DATA_DIRS = ("model/", "embeddings/", "lexicon/")
+MANIFEST = "koe-manifest.json"
+
+
+class BuildError(Exception):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"  {message}", flush=True)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def atomic_copy(src: Path, dest: Path) -> bool:
+    """Copy ``src`` to ``dest`` (atomically) unless ``dest`` already has the same content."""
+    if dest.is_file() and dest.stat().st_size == src.stat().st_size and sha256_of(dest) == sha256_of(src):
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def stamp_ok(step: str, inputs: dict) -> bool:
+    try:
+        return json.loads((STAMPS / f"{step}.json").read_text()) == inputs
+    except (OSError, ValueError):
+        return False
+
+
+def write_stamp(step: str, inputs: dict) -> None:
+    atomic_write(STAMPS / f"{step}.json", json.dumps(inputs, sort_keys=True).encode())
+
+
+def tree_digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# --- npm ------------------------------------------------------------------------------------------
+
+def npm_install() -> None:
+    """``npm ci`` (or ``npm install`` without a lock file) when package.json/lock changed."""
+    lock = ROOT / "package-lock.json"
+    inputs = {"package": sha256_of(ROOT / "package.json"), "lock": sha256_of(lock) if lock.exists() else None}
+    installed = all((NODE_MODULES / name / "package.json").exists() for name in NPM_PINS)
+    if installed and stamp_ok("web-npm", inputs):
+        log("cached   node_modules")
+        return
+    if not shutil.which("npm"):
+        raise BuildError("npm is required for the web runtime (apt-get install nodejs npm)")
+    cmd = ["npm", "ci" if lock.exists() else "install", "--no-audit", "--no-fund", "--ignore-scripts"]
+    log(" ".join(cmd) + " ...")
+    started = time.monotonic()
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise BuildError("npm failed:\n    " + "\n    ".join(tail))
+    for name, version in NPM_PINS.items():
+        got = json.loads((NODE_MODULES / name / "package.json").read_text())["version"]
+        if got != version:
+            raise BuildError(f"node_modules/{name} is {got}, expected {version} (fix package.json)")
+    inputs["lock"] = sha256_of(lock) if lock.exists() else None
+    write_stamp("web-npm", inputs)
+    log(f"         installed in {time.monotonic() - started:.1f} s")
+
+
+# --- runtime files ----------------------------------------------------------------------------------
+
+def copy_pyodide(micropip_wheel: Path) -> None:
+    src = NODE_MODULES / "pyodide"
+    out = PUBLIC / "pyodide"
+    changed = sum(atomic_copy(src / name, out / name) for name in PYODIDE_FILES)
+    lock = json.loads((src / "pyodide-lock.json").read_text())
+    entry = dict(lock["packages"]["micropip"])
+    # Our copy of the micropip wheel (from PyPI), in py/ next to the other wheels.
+    entry.update(file_name=f"../py/{micropip_wheel.name}", sha256=sha256_of(micropip_wheel), depends=[])
+    lock["packages"] = {"micropip": entry}
+    changed += atomic_write(out / "pyodide-lock.json", json.dumps(lock, indent=1, sort_keys=True).encode())
+    log(f"{'wrote ' if changed else 'cached'}   pyodide/ ({len(PYODIDE_FILES) + 1} files, lock trimmed to micropip)")
+
+
+def copy_ort() -> None:
+    src = NODE_MODULES / "onnxruntime-web" / "dist"
+    changed = sum(atomic_copy(src / name, PUBLIC / "ort" / name) for name in ORT_FILES)
+    log(f"{'wrote ' if changed else 'cached'}   ort/ ({', '.join(ORT_FILES)})")
+
+
+def pip_download(name: str, version: str, sha256: str) -> Path:
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    for existing in WHEELS.glob(f"{name.replace('-', '_')}-{version}-*.whl"):
+        if sha256_of(existing) == sha256:
+            return existing
+    with tempfile.TemporaryDirectory(dir=WHEELS) as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+               "--only-binary=:all:", "--python-version", "3.14", "--progress-bar", "off", "-d", tmp,
+               f"{name}=={version}"]
+        log(f"download {name}=={version} ...")
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        got = list(Path(tmp).glob("*.whl"))
+        if result.returncode != 0 or len(got) != 1:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+            raise BuildError(f"could not download {name}=={version}:\n    " + "\n    ".join(tail))
+        digest = sha256_of(got[0])
+        if digest != sha256:
+            raise BuildError(f"{got[0].name} failed verification: sha256 {digest}, expected {sha256}")
+        target = WHEELS / got[0].name
+        os.replace(got[0], target)
+        return target
+
+
+def build_koe_wheel() -> Path:
+    """py_core as a pure wheel (``pip wheel --no-deps``), rebuilt only when its sources change."""
+    sources = [p for p in (ROOT / "py_core").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+               and not p.name.endswith((".pyc", ".egg-info"))]
+    sources = [p for p in sources if ".egg-info" not in str(p)] + [ROOT / "pyproject.toml"]
+    inputs = {"sources": tree_digest(sources)}
+    previous = list((WHEELS / "koe").glob("koe-*.whl")) if (WHEELS / "koe").exists() else []
+    if len(previous) == 1 and stamp_ok("web-koe-wheel", inputs):
+        return previous[0]
+    (WHEELS / "koe").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=WHEELS) as tmp:
+        cmd = [sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--no-deps",
+               "-q", "-w", tmp, str(ROOT)]
+        log("pip wheel --no-deps (py_core) ...")
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+        got = list(Path(tmp).glob("koe-*-py3-none-any.whl"))
+        if result.returncode != 0 or len(got) != 1:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            raise BuildError("building the koe wheel failed:\n    " + "\n    ".join(tail))
+        for old in previous:
+            old.unlink()
+        target = WHEELS / "koe" / got[0].name
+        os.replace(got[0], target)
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' scratch folder
+    write_stamp("web-koe-wheel", inputs)
+    return target
+
+
+def copy_wheels() -> dict[str, str]:
+    """Put the browser's wheels under py/; returns {package: file name} for the worker."""
+    wheels = {name: pip_download(name, version, sha) for name, (version, sha) in WHEEL_PINS.items()}
+    wheels["koe"] = build_koe_wheel()
+    out = PUBLIC / "py"
+    keep = {w.name for w in wheels.values()}
+    changed = sum(atomic_copy(w, out / w.name) for w in wheels.values())
+    for stale in out.glob("*.whl"):
+        if stale.name not in keep:
+            stale.unlink()
+    log(f"{'wrote ' if changed else 'cached'}   py/ ({', '.join(sorted(keep))})")
+    return {name: w.name for name, w in wheels.items()}
+
+
+def copy_app() -> None:
+    changed = 0
+    for name in APP_SOURCES:
+        src = WEB / name
+        if src.is_dir():
+            for path in sorted(src.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    changed += atomic_copy(path, PUBLIC / path.relative_to(WEB))
+        else:
+            changed += atomic_copy(src, PUBLIC / name)
+    log(f"{'wrote ' if changed else 'cached'}   app ({', '.join(APP_SOURCES)})")
+
+
+# --- manifest ------------------------------------------------------------------------------------
+
+def file_hashes(files: list[Path]) -> dict[str, str]:
+    """sha256 per file, memoized by (size, mtime) so a 325 MB model is hashed once."""
+    memo_path = STAMPS / "web-hashes.json"
+    try:
+        memo = json.loads(memo_path.read_text())
+    except (OSError, ValueError):
+        memo = {}
+    out, fresh = {}, {}
+    for path in files:
+        rel = path.relative_to(PUBLIC).as_posix()
+        st = path.stat()
+        key = f"{st.st_size}:{st.st_mtime_ns}"
+        cached = memo.get(rel)
+        digest = cached[1] if cached and cached[0] == key else sha256_of(path)
+        fresh[rel] = [key, digest]
+        out[rel] = digest
+    atomic_write(memo_path, json.dumps(fresh, sort_keys=True).encode())
+    return out
+
+
+def write_manifest(wheels: dict[str, str]) -> dict:
+    files = sorted(p for p in PUBLIC.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.name != MANIFEST)
+    hashes = file_hashes(files)
+    entries = {}
+    for path in files:
+        rel = path.relative_to(PUBLIC).as_posix()
+        group = "data" if rel.startswith(DATA_DIRS) else "app"
+        entries[rel] = {"bytes": path.stat().st_size, "sha256": hashes[rel], "group": group}
+
+    def group_hash(group: str) -> str:
+        listing = "".join(f"{k}:{v['sha256']}\n" for k, v in entries.items() if v["group"] == group and k != "sw.js")
+        return hashlib.sha256(listing.encode()).hexdigest()[:16]
+
+    app_hash, data_hash = group_hash("app"), group_hash("data")
+    # sw.js carries the cache names, so a change anywhere installs a new service worker.
+    sw = (WEB / "sw.js").read_text(encoding="utf-8")
+    sw = sw.replace("__APP_HASH__", app_hash).replace("__DATA_HASH__", data_hash)
+    atomic_write(PUBLIC / "sw.js", sw.encode("utf-8"))
+    entries["sw.js"] = {"bytes": (PUBLIC / "sw.js").stat().st_size, "sha256": sha256_of(PUBLIC / "sw.js"), "group": "app"}
+    manifest = {
+        "version": 1,
+        "build": hashlib.sha256(f"{app_hash}{data_hash}".encode()).hexdigest()[:16],
+        "app_hash": app_hash,
+        "data_hash": data_hash,
+        "wheels": wheels,
+        "runtimes": {"pyodide": NPM_PINS["pyodide"], "onnxruntime-web": NPM_PINS["onnxruntime-web"]},
+        "files": entries,
+    }
+    atomic_write(PUBLIC / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    app_bytes = sum(v["bytes"] for v in entries.values() if v["group"] == "app")
+    log(f"wrote    {MANIFEST} (build {manifest['build']}, {len(entries)} files, app {app_bytes / 1e6:.1f} MB)")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app-only", action="store_true", help="only re-copy the app sources and the manifest")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        if not (PUBLIC / "model").is_dir():
+            raise BuildError("web/public/model is missing: run tools/build_assets.py first")
+        if args.app_only:
+            wheels = json.loads((PUBLIC / MANIFEST).read_text())["wheels"]
+        else:
+            print("[web 1/4] npm packages (pyodide, onnxruntime-web)", flush=True)
+            npm_install()
+            print("[web 2/4] wheels for the browser", flush=True)
+            wheels = copy_wheels()
+            print("[web 3/4] runtime files", flush=True)
+            copy_pyodide(PUBLIC / "py" / wheels["micropip"])
+            copy_ort()
+        print("[web 4/4] app and manifest", flush=True)
+        copy_app()
+        write_manifest(wheels)
+    except BuildError as error:
+        print(f"web build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"web app ready in {PUBLIC.relative_to(ROOT)}/ ({time.monotonic() - started:.1f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

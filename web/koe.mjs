@@ -1,0 +1,219 @@
+// Koe in the browser: an embeddable ES module.
+//
+//   import { createKoe } from './koe.mjs';
+//   const koe = createKoe({ backend: 'auto' });         // starts loading in a Web Worker
+//   await koe.ready;                                     // {backend, reason, threads, model, ...}
+//   const voices = await koe.voices();
+//   const { wav, sampleRate, timings } = await koe.synthesize({ text: 'Hello!', voice: 'af_heart' });
+//   for await (const chunk of koe.stream({ text })) play(chunk.samples);   // Float32Array, 24 kHz
+//
+// The engine (text normalization, G2P, chunking, voices) is the Python package `koe` running in
+// Pyodide inside the worker; onnxruntime-web runs the model (WASM threads or WebGPU).
+
+const DECISION_KEY = 'koe.backendDecision';
+
+function readDecision() {
+  try { return JSON.parse(localStorage.getItem(DECISION_KEY) || 'null'); } catch { return null; }
+}
+
+function storeDecision(info) {
+  try {
+    if (info.cacheKey) localStorage.setItem(DECISION_KEY, JSON.stringify({ key: info.cacheKey, decision: { backend: info.backend, reason: info.reason } }));
+  } catch { /* storage disabled */ }
+}
+
+/** Wait (briefly) until a service worker controls the page, so the worker's fetches are cached. */
+async function serviceWorkerControl(timeoutMs) {
+  if (typeof navigator === 'undefined' || !navigator.serviceWorker || navigator.serviceWorker.controller) return;
+  const registration = await navigator.serviceWorker.getRegistration().catch(() => null);
+  if (!registration) return;
+  await Promise.race([
+    new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true })),
+    new Promise((resolve) => setTimeout(resolve, timeoutMs)),
+  ]);
+}
+
+export class KoeError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = 'KoeError';
+    this.code = code;
+  }
+}
+
+export class Koe {
+  /**
+   * @param {object} [options]
+   * @param {'auto'|'cpu'|'webgpu'} [options.backend='auto']
+   * @param {string} [options.model]  'int8w' | 'fp32' | 'int8' (default: the best in the build)
+   * @param {number} [options.threads] WASM threads (default: all cores when cross-origin isolated)
+   * @param {(p: object) => void} [options.onProgress] load progress: {phase, message, loaded, total}
+   */
+  constructor(options = {}) {
+    this.options = { backend: 'auto', ...options };
+    this.onProgress = options.onProgress || null;
+    this.info = null;
+    this._next = 1;
+    this._pending = new Map();
+    this._streams = new Map();
+    this.ready = this._start();
+  }
+
+  async _start() {
+    await serviceWorkerControl(this.options.serviceWorkerWaitMs ?? 4000);
+    this.worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name: 'koe-engine' });
+    this.worker.onmessage = (event) => this._onMessage(event.data);
+    this.worker.onerror = (event) => {
+      const error = new KoeError(`The engine worker failed: ${event.message || 'unknown error'}`, 'worker_error');
+      for (const { reject } of this._pending.values()) reject(error);
+      for (const s of this._streams.values()) s.fail(error);
+    };
+    const info = await this._call('init', { options: { ...this.options, onProgress: undefined, decision: readDecision() } });
+    storeDecision(info);
+    this.info = info;
+    return info;
+  }
+
+  _call(type, payload = {}, transfer = []) {
+    const id = this._next++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type, id, ...payload }, transfer);
+    });
+  }
+
+  _onMessage(msg) {
+    if (msg.type === 'progress') {
+      if (this.onProgress) this.onProgress(msg);
+      return;
+    }
+    const stream = this._streams.get(msg.id);
+    if (stream) {
+      stream.push(msg);
+      return;
+    }
+    const pending = this._pending.get(msg.id);
+    if (!pending) return;
+    this._pending.delete(msg.id);
+    if (msg.type === 'error') pending.reject(new KoeError(msg.message, msg.code));
+    else pending.resolve(msg.type === 'ready' ? msg.info : msg.value);
+  }
+
+  /** Presets then custom voices: [{id, name, language, language_name, gender, custom}]. */
+  async voices() {
+    await this.ready;
+    return this.info.voices.voices;
+  }
+
+  get defaultVoice() {
+    return this.info ? this.info.voices.default : 'af_heart';
+  }
+
+  /** Switch backend ('auto' | 'cpu' | 'webgpu'); resolves to {backend, reason, notice?}. */
+  async setBackend(backend) {
+    await this.ready;
+    const decision = await this._call('backend', { backend });
+    this.options.backend = backend;
+    storeDecision(decision);
+    return decision;
+  }
+
+  /** Replace the custom voices (recipes: [{id, name, components: [[preset, weight], ...]}]). */
+  async setCustomVoices(recipes) {
+    await this.ready;
+    const result = await this._call('custom-voices', { recipes });
+    this.info.voices = result.voices;
+    return result;
+  }
+
+  /** Worker-side counters: bytes fetched, sessions, threads. */
+  async stats() {
+    await this.ready;
+    return this._call('stats');
+  }
+
+  /**
+   * Stream audio chunks as they are synthesized: an async iterator of
+   * {samples: Float32Array, sampleRate, index, total, text, phonemes}. Leaving the loop early
+   * (break) or calling `.cancel()` stops the synthesis after the chunk in progress.
+   * After the loop, `.summary` holds timings and `.wav` the WAV Blob (unless wav: false).
+   */
+  stream({ text, voice, speed = 1.0, backend, record = false, wav = true } = {}) {
+    const id = this._next++;
+    const buffered = [];
+    let wake = null;
+    let finished = false;
+    let failure = null;
+    const self = this;
+    const iterator = {
+      summary: null,
+      wav: null,
+      id,
+      push(msg) {
+        if (msg.type === 'chunk') buffered.push(msg);
+        else if (msg.type === 'wav') iterator.wav = new Blob([msg.wav], { type: 'audio/wav' });
+        else if (msg.type === 'done') { iterator.summary = msg.summary; finished = true; self._streams.delete(id); }
+        else if (msg.type === 'error') { failure = new KoeError(msg.message, msg.code); finished = true; self._streams.delete(id); }
+        if (wake) { wake(); wake = null; }
+      },
+      fail(error) { failure = error; finished = true; if (wake) { wake(); wake = null; } },
+      cancel() { if (self.worker) self.worker.postMessage({ type: 'cancel', target: id }); },
+      async next() {
+        await self.ready;
+        for (;;) {
+          if (buffered.length) {
+            const { meta, samples } = buffered.shift();
+            return { done: false, value: { samples, sampleRate: meta.sample_rate, index: meta.index, total: meta.total, text: meta.text, phonemes: meta.phonemes, seconds: meta.seconds } };
+          }
+          if (failure) throw failure;
+          if (finished) return { done: true, value: undefined };
+          await new Promise((resolve) => { wake = resolve; });
+        }
+      },
+      async return() {
+        if (!finished) {
+          iterator.cancel();
+          while (!finished) await new Promise((resolve) => { wake = resolve; });
+        }
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() { return iterator; },
+    };
+    this._streams.set(id, iterator);
+    this.ready.then(() => {
+      this.worker.postMessage({ type: 'synthesize', id, text, voice, speed, backend: backend || this.options.backend, record, wav });
+    }, (error) => iterator.fail(error));
+    return iterator;
+  }
+
+  /** Synthesize everything: {wav: Blob, samples: Float32Array, sampleRate, timings, inputs?}. */
+  async synthesize(request = {}) {
+    const stream = this.stream(request);
+    const parts = [];
+    let sampleRate = 24000;
+    for await (const chunk of stream) {
+      parts.push(chunk.samples);
+      sampleRate = chunk.sampleRate;
+    }
+    const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) { samples.set(p, offset); offset += p.length; }
+    const s = stream.summary;
+    const timings = {
+      firstChunkMs: s.firstChunkMs, totalMs: s.totalMs, audioSeconds: samples.length / sampleRate,
+      rtf: s.totalMs / 1000 / (samples.length / sampleRate || 1), modelMs: s.model_seconds * 1000, ortMs: s.ort_ms,
+      chunks: s.chunks, backend: s.backend, threads: s.threads, model: s.model,
+    };
+    return { wav: stream.wav, samples, sampleRate, timings, inputs: s.inputs, summary: s };
+  }
+
+  terminate() {
+    if (this.worker) this.worker.terminate();
+  }
+}
+
+export function createKoe(options) {
+  return new Koe(options);
+}
+
+export default createKoe;
