@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = Path(os.environ.get("KOE_ASSETS", ROOT / "web" / "public"))
 sys.path.insert(0, str(ROOT / "py_core"))
+# Tests never read or write the user's own custom voices.
+os.environ["KOE_VOICES_DIR"] = tempfile.mkdtemp(prefix="koe-test-voices-")
 
 
 def _require_assets() -> None:

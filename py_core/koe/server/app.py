@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from .. import __version__
-from . import health, llm_proxy, models_api, openapi, speech, voices_api
+from . import custom_voices_api, health, llm_proxy, models_api, openapi, speech, voices_api
 from .config import ServerConfig
 from .errors import EXCEPTION_HANDLERS, CatchAllMiddleware
 from .observability import RequestContextMiddleware
@@ -54,8 +54,8 @@ def create_app(config: ServerConfig | None = None, *, engine: Any = None) -> Sta
             CORSMiddleware, allow_origins=config.cors_origins, allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
             allow_headers=["*"], expose_headers=["X-Request-ID", "Retry-After"], max_age=600))
 
-    routes = [*health.routes, *models_api.routes, *voices_api.routes, *speech.routes, *llm_proxy.routes,
-              *openapi.routes]
+    routes = [*health.routes, *models_api.routes, *voices_api.routes, *custom_voices_api.routes, *speech.routes,
+              *llm_proxy.routes, *openapi.routes]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.router.default = web_app(config.web_dir or config.assets or _default_assets())
     app.state.koe = state

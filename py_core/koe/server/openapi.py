@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import __version__
+from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S, MAX_FILE_BYTES
 from .encoders import FORMATS
 from .models_api import SPEECH_MODELS
 from .openai_voices import OPENAI_VOICES
@@ -62,7 +63,35 @@ def build_schema() -> dict:
                                 "description": "Only voices of this language, e.g. en-gb"}],
                 "responses": {"200": _json({"type": "object", "properties": {"voices": {
                     "type": "array", "items": {"$ref": "#/components/schemas/Voice"}}}}), "503": errors["503"]},
+            }, "post": {
+                "summary": "Create a custom voice from a reference recording", "operationId": "createVoice",
+                "description": "Finds the mix of preset voices that sounds most like the speaker (a search that "
+                               "synthesizes probe sentences, so it takes a synthesis slot), saves it in the "
+                               "server's voices folder, and makes its id usable as 'voice'.",
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"$ref": "#/components/schemas/CreateVoiceRequest"}}}},
+                "responses": {"201": _json({"$ref": "#/components/schemas/Voice"}, "The saved custom voice"),
+                              "400": _error("Bad field, or unusable speech (silent, too_short, too_long, clipped)"),
+                              "409": _error("The name is taken by a preset, an OpenAI voice name or a custom voice"),
+                              "413": _error(f"Upload over {MAX_FILE_BYTES // (1024 * 1024)} MB"),
+                              "415": _error("Not multipart/form-data, or the file is not audio"),
+                              "429": errors["429"], "503": errors["503"]},
             }},
+            "/v1/audio/voices/{voice_id}": {
+                "parameters": [{"name": "voice_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "get": {
+                    "summary": "Describe a voice (a custom voice's full recipe)", "operationId": "getVoice",
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Voice"}),
+                                  "404": _error("No such voice")},
+                },
+                "delete": {
+                    "summary": "Delete a custom voice", "operationId": "deleteVoice",
+                    "responses": {"200": _json({"type": "object", "properties": {
+                        "id": {"type": "string"}, "object": {"const": "voice.deleted"},
+                        "deleted": {"const": True}}}), "403": _error("A preset voice (cannot be deleted)"),
+                        "404": _error("No such custom voice")},
+                },
+            },
             "/v1/models": {"get": {
                 "summary": "List models (OpenAI list shape)", "operationId": "listModels",
                 "responses": {"200": _json({"type": "object", "properties": {
@@ -121,7 +150,24 @@ def build_schema() -> dict:
             "Voice": {"type": "object", "properties": {
                 "id": {"type": "string"}, "name": {"type": "string"}, "language": {"type": "string"},
                 "language_name": {"type": "string"}, "gender": {"type": "string"}, "custom": {"type": "boolean"},
-                "aliases": {"type": "array", "items": {"type": "string"}}}},
+                "aliases": {"type": "array", "items": {"type": "string"}},
+                "components": {"type": "array", "description": "Custom voices: the preset mix",
+                               "items": {"type": "object", "properties": {
+                                   "voice": {"type": "string"}, "weight": {"type": "number"}}}},
+                "score": {"type": ["number", "null"],
+                          "description": "Custom voices: speaker similarity of the mix to the reference"},
+                "embedding": {"type": "array", "items": {"type": "number"},
+                              "description": "Custom voices (GET one, POST): the reference speaker's embedding"},
+                "created": {"type": "string"}, "source": {"type": "string"},
+                "seconds": {"type": "number", "description": "Seconds of reference speech used"}}},
+            "CreateVoiceRequest": {"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "One speaker, 3 to 60 s of speech: wav, flac, ogg or mp3"},
+                "name": {"type": "string", "description": "Display name; the id is derived from it "
+                                                          "(default added_speaker_N)"},
+                "language": {"type": "string", "description": "The speaker's accent, e.g. en-us or en-gb"},
+                "budget": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_BUDGET_S,
+                           "default": DEFAULT_BUDGET_S, "description": "Seconds to spend searching"}}},
             "Model": {"type": "object", "properties": {
                 "id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"},
                 "owned_by": {"type": "string"}}},

@@ -1,14 +1,18 @@
-"""What the running server holds: config, the engine (loaded once), capacity, the LLM client.
+"""What the running server holds: config, the engine (loaded once), capacity, the LLM client,
+the custom-voice store and the speaker encoder.
 
 The engine loads in a background thread while the server already listens, so
 ``koe serve`` is up at once; requests that need the engine wait for the load
 (``/health`` reports it), and a failed load turns them into 503s that say why.
+The custom voices saved in ``--voices-dir`` are registered in the engine's
+voice bank before any request sees the engine, so their ids work as ``voice``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import Any
 
@@ -23,7 +27,7 @@ LOAD_WAIT_SECONDS = 60.0
 
 
 def load_engine(config: ServerConfig) -> Any:
-    """Load the Kokoro engine once, on onnxruntime (the native runtime)."""
+    """Load the Kokoro engine once, on onnxruntime (the native runtime), with the saved custom voices."""
     from ..engine import Koe
     from ..runtimes.onnxruntime import OnnxRuntime
 
@@ -31,7 +35,40 @@ def load_engine(config: ServerConfig) -> Any:
     engine = Koe.load(config.assets, runtime=OnnxRuntime(threads=config.threads))
     log.info("model loaded in %.2fs: %d voices, %d Hz", time.perf_counter() - started, len(engine.voices()),
              engine.sample_rate)
+    load_custom_voices(engine, voices_dir(config))
     return engine
+
+
+def voices_dir(config: ServerConfig) -> str:
+    from ..custom_voices import default_voices_dir
+
+    return config.voices_dir or default_voices_dir()
+
+
+def load_custom_voices(engine: Any, root: str) -> list[str]:
+    """Register the recipes saved in ``root`` in the engine's voice bank; a bad file is logged, never fatal."""
+    from ..custom_voices import VoiceStore, register
+    from ..errors import KoeError
+
+    bank = engine.voice_bank
+    store = VoiceStore(root, presets=bank.presets)
+    loaded = []
+    try:
+        recipes = store.list()
+    except OSError as error:
+        log.warning("cannot read custom voices in %s: %s", root, error)
+        return loaded
+    for recipe in recipes:
+        try:
+            register(bank, recipe)
+            loaded.append(recipe.id)
+        except KoeError as error:
+            log.warning("custom voice %s skipped: %s", recipe.id, error)
+    for file_name, problem in store.problems.items():
+        log.warning("custom voice file %s skipped: %s", os.path.join(root, file_name), problem)
+    if loaded or store.problems:
+        log.info("%d custom voice(s) loaded from %s", len(loaded), root)
+    return loaded
 
 
 class ServerState:
@@ -44,12 +81,19 @@ class ServerState:
         self._load_error: str | None = None
         self._loading: asyncio.Task | None = None
         self._jobs: set[Any] = set()
+        self.voices_dir = voices_dir(config)
+        self.custom_voice_ids: set[str] = set()  # registered in the engine's bank from ``voices_dir``
+        self._encoder: Any = None
+        self._store: Any = None
+        self._encoder_lock = asyncio.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._engine is None:
             self._loading = asyncio.create_task(self._load())
+        else:  # an engine loaded by the caller (tests share one): add this server's custom voices to it
+            self.custom_voice_ids.update(await asyncio.to_thread(load_custom_voices, self._engine, self.voices_dir))
         if self.config.llm_configured:
             import httpx
 
@@ -59,7 +103,9 @@ class ServerState:
 
     async def _load(self) -> None:
         try:
-            self._engine = await asyncio.to_thread(load_engine, self.config)
+            engine = await asyncio.to_thread(load_engine, self.config)
+            self.custom_voice_ids.update(engine.voice_bank.custom)
+            self._engine = engine
         except Exception as error:  # reported by /health and every request that needs the model
             message = getattr(error, "message", None) or str(error) or type(error).__name__
             self._load_error = message
@@ -71,6 +117,10 @@ class ServerState:
         await self.stop_jobs()
         if self.http is not None:
             await self.http.aclose()
+        if self._engine is not None:  # a shared engine (tests) outlives this server: take its custom voices back
+            for voice_id in self.custom_voice_ids:
+                self._engine.voice_bank.remove_custom(voice_id)
+            self.custom_voice_ids.clear()
 
     # --- synthesis threads --------------------------------------------------------------------
 
@@ -123,6 +173,28 @@ class ServerState:
             raise APIError(503, f"The model is not available: {self._load_error or 'not loaded'}",
                            code="model_unavailable")
         return self._engine
+
+    async def speaker_encoder(self, engine: Any) -> Any:
+        """The speaker encoder (custom voices), loaded on first use; 503 if its model files are missing."""
+        if self._encoder is None:
+            async with self._encoder_lock:
+                if self._encoder is None:
+                    from ..speaker import SpeakerEncoder
+
+                    if not SpeakerEncoder.available(engine.assets):
+                        raise APIError(503, "Custom voices are not available: the speaker encoder "
+                                            "(model/speaker/) is missing from the server's assets.",
+                                       code="speaker_encoder_missing")
+                    self._encoder = await asyncio.to_thread(SpeakerEncoder.load, engine.assets, engine.runtime)
+        return self._encoder
+
+    def voice_store(self, engine: Any) -> Any:
+        """The :class:`~koe.custom_voices.VoiceStore` of ``--voices-dir`` (one, so its lock serializes saves)."""
+        if self._store is None:
+            from ..custom_voices import VoiceStore
+
+            self._store = VoiceStore(self.voices_dir, presets=engine.voice_bank.presets)
+        return self._store
 
     def uptime(self) -> float:
         return time.time() - self.started_at

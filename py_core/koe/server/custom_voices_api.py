@@ -1,0 +1,360 @@
+"""Custom voices over HTTP: create from a reference recording, describe, delete.
+
+* ``POST /v1/audio/voices`` - ``multipart/form-data`` with ``file`` (or OpenAI's
+  ``audio_sample``): a recording of one speaker, 3 to 60 s of speech (wav, flac,
+  ogg, mp3; at most :data:`~koe.adapters.audio_in.MAX_FILE_BYTES`); optional
+  ``name`` (default ``added_speaker_N``), ``language`` (e.g. ``en-gb``: favours
+  that accent's voices) and ``budget`` (seconds of search, default
+  :data:`DEFAULT_BUDGET_S`, capped at :data:`MAX_BUDGET_S`). Answers 201 with the
+  saved recipe (:meth:`koe.custom_voices.Recipe.to_dict` plus ``custom``).
+* ``GET /v1/audio/voices/{id}`` - a custom voice's recipe, or a preset's entry.
+* ``DELETE /v1/audio/voices/{id}`` - removes a custom voice; presets are 403.
+
+Everything about the request is checked before any work: media type (415),
+declared and streamed size (413 ``request_too_large``), fields and name (400;
+a taken name or one that would shadow a preset or an OpenAI voice name is
+409), then the audio is decoded and checked off the event loop (``not_audio`` 415, ``too_large`` 413;
+``too_long``, ``silent``, ``too_short``, ``clipped`` 400). Only then does the
+search take a synthesis slot (it synthesizes probe sentences), so it counts
+toward ``--max-concurrency`` and gets 429 when the queue is full; it runs in its
+own thread, stops when the client disconnects or the server shuts down, and
+nothing is written unless it succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import math
+import re
+import threading
+import time
+from typing import Any, Callable
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message
+
+from ..errors import InvalidRecipeError, KoeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
+from .errors import APIError
+from .limits import Slot
+from .openai_voices import OPENAI_VOICES, kokoro_voice
+from .speech import ClientGone, _unless_disconnected
+from .voices_api import custom_entry, voice_entry
+
+log = logging.getLogger("koe.server.voices")
+
+MAX_FILE_BYTES = 50 * 1024 * 1024        # = koe.adapters.audio_in.MAX_FILE_BYTES (not imported: numpy)
+BODY_LIMIT = MAX_FILE_BYTES + 1024 * 1024  # the file plus the form's other fields and boundaries
+DEFAULT_BUDGET_S = 20.0
+MAX_BUDGET_S = 120.0
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+#: Status for each :class:`~koe.errors.ReferenceAudioError` code (the rest are 400).
+REFERENCE_STATUS = {"not_audio": 415, "too_large": 413}
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _reference_error(error: ReferenceAudioError) -> APIError:
+    return APIError(REFERENCE_STATUS.get(error.code, 400), error.message, code=error.code, param="file")
+
+
+def _too_large() -> APIError:
+    return APIError(413, f"The upload is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (a reference needs only "
+                         "10 to 60 s of speech).", code="request_too_large", param="file")
+
+
+# --- the request -------------------------------------------------------------------------------
+
+async def _read_form(request: Request) -> Any:
+    """The multipart form, refusing a body over :data:`BODY_LIMIT` as it streams in (413)."""
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != "multipart/form-data":
+        raise APIError(415, "Send the reference as multipart/form-data with the recording in 'file' "
+                            f"(got {media or 'no content type'}).", code="unsupported_media_type")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > BODY_LIMIT:
+        raise _too_large()
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > BODY_LIMIT:
+                raise _too_large()
+        return message
+
+    try:
+        return await Request(request.scope, receive).form(max_files=2, max_fields=16, max_part_size=64 * 1024)
+    except HTTPException as error:  # python-multipart's complaints
+        raise APIError(400, f"The form data is malformed: {error.detail}", code="invalid_form") from None
+
+
+def _text_field(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise APIError(400, f"'{name}' must be a text field, not a file.", param=name, code="invalid_type")
+    return value.strip() or None
+
+
+def _budget(raw: str | None) -> float:
+    if raw is None:
+        return DEFAULT_BUDGET_S
+    try:
+        budget = float(raw)
+    except ValueError:
+        budget = math.nan
+    if not math.isfinite(budget) or budget <= 0:
+        raise APIError(400, f"'budget' must be a number of seconds above 0 (at most {MAX_BUDGET_S:g}); got {raw!r}.",
+                       param="budget", code="invalid_budget")
+    return min(budget, MAX_BUDGET_S)
+
+
+def _language(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    language = raw.lower()
+    if not _LANGUAGE.match(language):
+        raise APIError(400, f"'language' must be a language tag such as en-us or en-gb; got {raw!r}.",
+                       param="language", code="invalid_language")
+    return language
+
+
+def _voice_id(name: str | None, engine: Any, store: Any) -> str:
+    """The id ``name`` will be saved under ("" = the next ``added_speaker_N``); 409 if it is taken."""
+    from ..custom_voices import check_id, clean_name, slugify
+
+    if name is None:
+        return ""
+    voice_id = slugify(clean_name(name))  # no path, no dots: a safe file name or ""
+    if not voice_id:
+        return ""
+    try:
+        check_id(voice_id, engine.voice_bank.presets)
+    except VoiceExistsError as error:
+        raise APIError(409, error.message, param="name", code="voice_exists") from None
+    if voice_id in OPENAI_VOICES:
+        raise APIError(409, f"{voice_id!r} is an OpenAI voice name (it plays {OPENAI_VOICES[voice_id]}); "
+                            "choose another name.", param="name", code="voice_exists")
+    if voice_id in engine.voice_bank.custom or store.exists(voice_id):
+        raise APIError(409, f"A custom voice {voice_id!r} already exists; delete it first or choose another name.",
+                       param="name", code="voice_exists")
+    return voice_id
+
+
+def _file_name(upload: UploadFile) -> str:
+    return (upload.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:100] or "upload"
+
+
+# --- the search thread ---------------------------------------------------------------------------
+
+class CloneJob:
+    """Runs ``work(cancelled)`` in a thread; shutdown (``ServerState.stop_jobs``) cancels and joins it."""
+
+    def __init__(self, work: Callable[[Callable[[], bool]], Any]) -> None:
+        self._work = work
+        self._cancelled = threading.Event()
+        self._loop = asyncio.get_running_loop()
+        self._future: asyncio.Future[Any] = self._loop.create_future()
+        context = contextvars.copy_context()  # the request id in the thread's log lines
+        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name="koe-clone")
+
+    def start(self) -> "CloneJob":
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def finished(self) -> bool:
+        """The work has returned or raised (the thread may still be exiting)."""
+        return self._future.done()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    async def result(self) -> Any:
+        return await asyncio.shield(self._future)
+
+    def _settle(self, value: Any, error: BaseException | None) -> None:
+        if not self._future.done():
+            if error is not None:
+                self._future.set_exception(error)
+            else:
+                self._future.set_result(value)
+
+    def _run(self) -> None:
+        value, failure = None, None
+        try:
+            value = self._work(self._cancelled.is_set)
+        except BaseException as error:  # handed to the event loop
+            failure = error
+        try:
+            self._loop.call_soon_threadsafe(self._settle, value, failure)
+        except RuntimeError:  # the loop is gone (shutdown)
+            pass
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+async def create_voice(request: Request) -> Response:
+    started = time.perf_counter()
+    state = request.app.state.koe
+    form = await _read_form(request)
+    try:
+        upload = form.get("file") or form.get("audio_sample")
+        if upload is None:
+            raise APIError(400, "Attach the reference recording as the form field 'file'.", param="file",
+                           code="missing_required_parameter")
+        if not isinstance(upload, UploadFile):
+            raise APIError(400, "'file' must be a file upload (a recording), not text.", param="file",
+                           code="invalid_type")
+        name, language = _text_field(form, "name"), _language(_text_field(form, "language"))
+        budget = _budget(_text_field(form, "budget"))
+        engine = await state.engine()
+        store = state.voice_store(engine)
+        voice_id = _voice_id(name, engine, store)
+        data = await upload.read(MAX_FILE_BYTES + 1)
+        source = f"file:{_file_name(upload)}"
+    finally:
+        await form.close()
+
+    try:
+        from ..adapters.audio_in import load_reference
+    except ImportError as error:
+        raise APIError(503, f"Reading audio needs the server extra (pip install 'koe[server]'): {error}",
+                       code="audio_decoder_missing") from None
+    from ..speaker import prepare_reference
+
+    def check() -> Any:  # decoding and the speech checks (about 0.2 s for a minute) come before any slot
+        samples = load_reference(data)
+        prepare_reference(samples)
+        return samples
+
+    try:
+        samples = await asyncio.to_thread(check)
+    except ReferenceAudioError as error:
+        raise _reference_error(error) from None
+    del data
+    encoder = await state.speaker_encoder(engine)
+
+    from ..custom_voices import clone_voice, register
+    from ..runtime import run_sync
+
+    def search(cancelled: Callable[[], bool]) -> Any:
+        return run_sync(clone_voice(engine, encoder, samples, name=name, source=source, language=language,
+                                    budget_s=budget, cancelled=cancelled))
+
+    try:
+        slot = await _unless_disconnected(request, state.capacity.acquire())
+    except ClientGone:
+        return Response(status_code=499)
+    job = state.track(CloneJob(search).start())
+    try:
+        recipe = await _unless_disconnected(request, job.result())
+    except ClientGone:
+        log.info("voice search abandoned: the client disconnected")
+        return Response(status_code=499)
+    except ReferenceAudioError as error:
+        raise _reference_error(error) from None
+    finally:
+        if job.finished:
+            slot.release(time.perf_counter() - started)
+        else:  # abandoned: it stops before its next measurement, and holds the slot until then
+            job.cancel()
+            _release_when_done(job, slot, started)
+    if job.cancelled:
+        raise APIError(503, "The voice search was stopped (the server is shutting down); nothing was saved.",
+                       code="cancelled")
+    try:
+        saved = await asyncio.to_thread(store.save, recipe)
+    except VoiceExistsError as error:  # another request took the name meanwhile
+        raise APIError(409, error.message, param="name", code="voice_exists") from None
+    try:
+        register(engine.voice_bank, saved)
+    except KoeError:
+        await asyncio.to_thread(store.delete, saved.id)
+        raise
+    state.custom_voice_ids.add(saved.id)
+    mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
+    log.info("custom voice %s created in %.1fs: %s (similarity %s, %.1f s of speech)", saved.id,
+             time.perf_counter() - started, mix, saved.score, saved.seconds)
+    info = engine.voice_bank.custom[saved.id][0]
+    return JSONResponse(custom_entry(info, full=True), status_code=201,
+                        headers={"Location": f"/v1/audio/voices/{saved.id}"})
+
+
+_background: set[asyncio.Task] = set()
+
+
+def _release_when_done(job: CloneJob, slot: Slot, started: float) -> None:
+    async def wait() -> None:
+        try:
+            await job.result()
+        except BaseException:
+            pass
+        finally:
+            slot.release(time.perf_counter() - started)
+
+    task = asyncio.ensure_future(wait())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def _not_found(voice_id: str) -> APIError:
+    return APIError(404, f"No voice {voice_id!r}.", param="voice_id", code="voice_not_found")
+
+
+async def get_voice(request: Request) -> JSONResponse:
+    voice_id = request.path_params["voice_id"]
+    bank = (await request.app.state.koe.engine()).voice_bank
+    if voice_id in bank.custom:
+        return JSONResponse(custom_entry(bank.custom[voice_id][0], full=True))
+    preset = bank.presets.get(kokoro_voice(voice_id))
+    if preset is None:
+        raise _not_found(voice_id)
+    return JSONResponse(voice_entry(preset))
+
+
+async def delete_voice(request: Request) -> JSONResponse:
+    state = request.app.state.koe
+    voice_id = request.path_params["voice_id"]
+    engine = await state.engine()
+    bank = engine.voice_bank
+    if voice_id in bank.presets or voice_id.lower() in OPENAI_VOICES:
+        raise APIError(403, f"{voice_id!r} is a preset voice; only custom voices can be deleted.",
+                       param="voice_id", code="preset_voice")
+    store = state.voice_store(engine)
+    try:
+        await asyncio.to_thread(store.delete, voice_id)
+    except (UnknownVoiceError, InvalidRecipeError):  # not saved here (or not even a valid id)
+        if voice_id not in bank.custom:
+            raise _not_found(voice_id) from None
+    bank.remove_custom(voice_id)
+    state.custom_voice_ids.discard(voice_id)
+    log.info("custom voice %s deleted", voice_id)
+    return JSONResponse({"id": voice_id, "object": "voice.deleted", "deleted": True})
+
+
+routes = [
+    Route("/v1/audio/voices", create_voice, methods=["POST"]),
+    Route("/v1/audio/voices/{voice_id}", get_voice, methods=["GET"]),
+    Route("/v1/audio/voices/{voice_id}", delete_voice, methods=["DELETE"]),
+]
