@@ -24,11 +24,9 @@ nothing is written unless it succeeds.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import math
 import re
-import threading
 import time
 from typing import Any, Callable
 
@@ -45,6 +43,7 @@ from .limits import Slot
 from .openai_voices import OPENAI_VOICES, kokoro_voice
 from .speech import ClientGone, _unless_disconnected
 from .voices_api import custom_entry, voice_entry
+from .worker import ThreadJob
 
 log = logging.getLogger("koe.server.voices")
 
@@ -156,39 +155,20 @@ def _file_name(upload: UploadFile) -> str:
 
 # --- the search thread ---------------------------------------------------------------------------
 
-class CloneJob:
-    """Runs ``work(cancelled)`` in a thread; shutdown (``ServerState.stop_jobs``) cancels and joins it."""
+class CloneJob(ThreadJob):
+    """Runs ``work(cancelled)`` in a thread and hands its result to the event loop."""
+
+    thread_name = "koe-clone"
 
     def __init__(self, work: Callable[[Callable[[], bool]], Any]) -> None:
+        super().__init__()
         self._work = work
-        self._cancelled = threading.Event()
-        self._loop = asyncio.get_running_loop()
         self._future: asyncio.Future[Any] = self._loop.create_future()
-        context = contextvars.copy_context()  # the request id in the thread's log lines
-        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name="koe-clone")
-
-    def start(self) -> "CloneJob":
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     @property
     def finished(self) -> bool:
         """The work has returned or raised (the thread may still be exiting)."""
         return self._future.done()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
 
     async def result(self) -> Any:
         return await asyncio.shield(self._future)

@@ -60,20 +60,21 @@ class SynthesisStats:
         return time.perf_counter() - self.started
 
 
-class SynthesisJob:
-    """Synthesize ``text`` and encode it as ``fmt`` in a dedicated thread; read with :meth:`next`."""
+class ThreadJob:
+    """Work run in its own thread, cancellable from the event loop; the request id follows it into its logs.
 
-    def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True) -> None:
-        self.engine = engine
-        self.text, self.voice, self.speed, self.fmt, self.streaming = text, voice, speed, fmt, streaming
-        self.stats = SynthesisStats(characters=len(text), sample_rate=engine.sample_rate)
+    Subclasses implement ``_run``; ``ServerState.stop_jobs`` cancels and joins running jobs at shutdown.
+    """
+
+    thread_name = "koe-job"
+
+    def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._cancelled = threading.Event()
         context = contextvars.copy_context()  # carries the request id into the thread's log lines
-        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name="koe-synthesis")
+        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name=self.thread_name)
 
-    def start(self) -> "SynthesisJob":
+    def start(self):
         self._thread.start()
         return self
 
@@ -90,6 +91,22 @@ class SynthesisJob:
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class SynthesisJob(ThreadJob):
+    """Synthesize ``text`` and encode it as ``fmt`` in a dedicated thread; read with :meth:`next`."""
+
+    thread_name = "koe-synthesis"
+
+    def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True) -> None:
+        super().__init__()
+        self.engine = engine
+        self.text, self.voice, self.speed, self.fmt, self.streaming = text, voice, speed, fmt, streaming
+        self.stats = SynthesisStats(characters=len(text), sample_rate=engine.sample_rate)
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
 
     async def next(self) -> Piece | None:
         """The next piece; None when the audio is complete. Re-raises the worker's error."""
