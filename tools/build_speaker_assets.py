@@ -45,7 +45,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 TOOLS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TOOLS))
-import build_assets  # noqa: E402  (fetch/unpack/atomic writes shared with the main asset build)
+import build_assets  # noqa: E402
+from build_assets import log  # noqa: E402  (fetch/unpack/atomic writes shared with the main asset build)
 
 ROOT = build_assets.ROOT
 PUBLIC = build_assets.PUBLIC
@@ -72,10 +73,6 @@ RESAMPLE_BETA = 10.0
 #: Harvard sentences every preset voice speaks (as one text, about 8 s) for its stored embedding.
 PRESET_TEXT = ("The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
                "It is easy to tell the depth of a well.")
-
-
-def log(message: str) -> None:
-    print(f"  {message}", flush=True)
 
 
 # --- the reference front end (numpy) ------------------------------------------------------

@@ -52,7 +52,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -60,6 +59,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_assets import atomic_write, log, sha256_of  # noqa: E402  (shared build helpers)
 
 VARIANTS = {"fp32": "kokoro-v1.0.fp32.onnx", "int8w": "kokoro-v1.0.int8w.onnx"}
 # Session options each variant needs (onnxruntime config entries); consumers should apply these.
@@ -69,18 +71,6 @@ QUANT_OPS = {"DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "DynamicQu
 
 class ConversionError(Exception):
     pass
-
-
-def log(message: str) -> None:
-    print(f"  {message}", flush=True)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Dequantizer:
@@ -347,18 +337,6 @@ def _up_to_date(output: Path, expected: dict) -> bool:
     return output.exists() and stamp == {**expected, "output_size": output.stat().st_size}
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _stamps(src: Path, variants: list[str]) -> dict[str, dict]:
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
@@ -392,10 +370,10 @@ def build(src: Path, out_dir: Path, variants: list[str]) -> dict[str, Path]:
         converted, counts = convert(model, variant)
         data = converted.SerializeToString()
         del converted
-        _atomic_write(outputs[variant], data)
+        atomic_write(outputs[variant], data)
         stamp = {**stamps[variant], "output_size": len(data)}
         _stamp_path(outputs[variant]).parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(_stamp_path(outputs[variant]), json.dumps(stamp, sort_keys=True).encode())
+        atomic_write(_stamp_path(outputs[variant]), json.dumps(stamp, sort_keys=True).encode())
         summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("MatMul", "Conv", "LSTM", "Gather"))
         log(f"{VARIANTS[variant]}: {summary} de-quantized, {counts.get('removed_nodes', 0)} nodes removed, "
             f"{len(data) / 1e6:.1f} MB, {time.perf_counter() - t0:.1f} s")
