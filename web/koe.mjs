@@ -87,6 +87,11 @@ export class Koe {
       if (this.onProgress) this.onProgress(msg);
       return;
     }
+    if (msg.type === 'voice-progress') {
+      const pending = this._pending.get(msg.id);
+      if (pending && pending.onProgress) pending.onProgress(msg.progress);
+      return;
+    }
     const stream = this._streams.get(msg.id);
     if (stream) {
       stream.push(msg);
@@ -124,6 +129,52 @@ export class Koe {
     const result = await this._call('custom-voices', { recipes });
     this.info.voices = result.voices;
     return result;
+  }
+
+  /**
+   * The speaker embedding (256 floats) of 16 kHz mono samples, computed in the worker by the same
+   * Python code and ONNX graphs as natively (koe.speaker.SpeakerEncoder.aembed).
+   */
+  async embed(samples16k) {
+    await this.ready;
+    const samples = Float32Array.from(samples16k);
+    return this._call('embed', { samples }, [samples.buffer]);
+  }
+
+  /**
+   * Make a custom voice from reference speech (3 to 60 s of one speaker).
+   *
+   * Pass `samples16k` (mono Float32Array at 16 kHz) or `file` (a File/Blob/ArrayBuffer in any
+   * format the browser decodes). The worker checks the audio (errors: KoeError with `code`
+   * not_audio, too_short, too_long, silent, clipped), embeds it and searches the preset mix
+   * closest to the speaker for `budgetSeconds` (default 20), calling `onProgress({step, total,
+   * best_score, elapsed_s, budget_s, components})` after each measurement. Abort `signal` (an
+   * AbortSignal) to stop the search early: the best mix so far is kept. Resolves to
+   * `{recipe, voices, cancelled, totalMs}`; the voice is registered in the engine (usable by
+   * `recipe.id`) but not stored: the page keeps it in localStorage (see app/custom-voices.mjs).
+   */
+  async createVoice({ samples16k, file, name = '', budgetSeconds = 20, maxSteps, language, source, onProgress, signal } = {}) {
+    await this.ready;
+    let samples;
+    if (samples16k) samples = Float32Array.from(samples16k);
+    else if (file) samples = await decodeAudioTo16k(file);
+    else throw new KoeError('Give createVoice() samples16k or a file.', 'not_audio');
+    if (signal && signal.aborted) throw new KoeError('Cancelled.', 'cancelled');
+    const id = this._next++;
+    const options = { name, budget_s: budgetSeconds, max_steps: maxSteps || null, language: language || null,
+      source: source || (file && file.name ? `file:${file.name}` : '') };
+    const onAbort = () => this.worker.postMessage({ type: 'cancel', target: id });
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await new Promise((resolve, reject) => {
+        this._pending.set(id, { resolve, reject, onProgress });
+        this.worker.postMessage({ type: 'create-voice', id, samples, options, backend: this.options.backend }, [samples.buffer]);
+      });
+      this.info.voices = result.voices;
+      return result;
+    } finally {
+      if (signal) signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Worker-side counters: bytes fetched, sessions, threads. */
@@ -210,6 +261,36 @@ export class Koe {
   terminate() {
     if (this.worker) this.worker.terminate();
   }
+}
+
+/**
+ * Any audio file the browser can decode (wav, mp3, ogg/opus, m4a/aac, flac, webm...) -> mono
+ * Float32Array at 16 kHz. The browser's own decoder (decodeAudioData of an OfflineAudioContext
+ * at 16 kHz, which resamples with its sinc resampler) then a channel average. Throws a KoeError
+ * (code not_audio) when the file is not audio.
+ */
+export async function decodeAudioTo16k(file, { maxBytes = 100 * 1024 * 1024 } = {}) {
+  const size = file.byteLength ?? file.size ?? 0;
+  if (size > maxBytes) throw new KoeError(`The file is ${(size / 1e6).toFixed(0)} MB; use at most ${maxBytes / 1024 / 1024} MB of audio.`, 'too_large');
+  const bytes = file instanceof ArrayBuffer ? file.slice(0) : ArrayBuffer.isView(file) ? file.slice().buffer : await file.arrayBuffer();
+  if (!bytes.byteLength) throw new KoeError('The file is empty.', 'not_audio');
+  const Offline = globalThis.OfflineAudioContext || globalThis.webkitOfflineAudioContext;
+  if (!Offline) throw new KoeError('This browser cannot decode audio (no Web Audio API).', 'not_audio');
+  let buffer;
+  try {
+    buffer = await new Offline(1, 1, 16000).decodeAudioData(bytes);
+  } catch {
+    const what = file.name ? `${file.name} ` : 'The file ';
+    throw new KoeError(`${what}could not be decoded as audio: use a recording in a common format (WAV, MP3, Ogg/Opus, M4A/AAC, FLAC).`, 'not_audio');
+  }
+  if (!buffer.length) throw new KoeError('The file holds no audio.', 'not_audio');
+  const out = new Float32Array(buffer.length);
+  for (let c = 0; c < buffer.numberOfChannels; c++) {
+    const data = buffer.getChannelData(c);
+    for (let i = 0; i < data.length; i++) out[i] += data[i];
+  }
+  if (buffer.numberOfChannels > 1) for (let i = 0; i < out.length; i++) out[i] /= buffer.numberOfChannels;
+  return out;
 }
 
 export function createKoe(options) {

@@ -484,6 +484,28 @@ self.onmessage = (event) => {
         } catch (error) { fail(error); }
       });
       break;
+    case 'embed':
+      serial(async () => {
+        try {
+          const result = JSON.parse(await host.embed(msg.samples));
+          if (result.error) post({ type: 'error', id: msg.id, message: result.error, code: result.code });
+          else post({ type: 'result', id: msg.id, value: result.embedding });
+        } catch (error) { fail(error); }
+      });
+      break;
+    case 'create-voice':
+      serial(async () => {
+        try {
+          const started = performance.now();
+          const report = (json) => post({ type: 'voice-progress', id: msg.id, progress: JSON.parse(json) });
+          const decision = await selectBackend(msg.backend || 'auto');
+          const options = { ...(msg.options || {}), backend: engineBackend(decision.backend) };
+          const result = JSON.parse(await host.create_voice(msg.id, msg.samples, JSON.stringify(options), report));
+          if (result.error) post({ type: 'error', id: msg.id, message: result.error, code: result.code });
+          else post({ type: 'result', id: msg.id, value: { ...result, totalMs: performance.now() - started, voices: JSON.parse(host.voices()) } });
+        } catch (error) { fail(error); }
+      });
+      break;
     case 'stats':
       post({ type: 'result', id: msg.id, value: { ...stats, threads, model: modelKey, sessions: [...sessions.values()].map((s) => ({ name: s.name, backend: s.backend, createMs: s.createMs })) } });
       break;

@@ -1,5 +1,5 @@
 // The Koe page: wires the form to koe.mjs (the engine in a worker) and the streaming player.
-import { createKoe } from '../koe.mjs';
+import { createKoe, decodeAudioTo16k } from '../koe.mjs';
 import { StreamPlayer } from './player.mjs';
 import { streamChat, SentenceBuffer } from './llm.mjs';
 import { concatWav } from './wav.mjs';
@@ -8,7 +8,8 @@ import { CustomVoices } from './custom-voices.mjs';
 const $ = (id) => document.getElementById(id);
 const els = Object.fromEntries(['text', 'voice', 'speed', 'speed-value', 'backend', 'generate', 'stop', 'status', 'progress',
   'notice', 'audio', 'download', 'metrics', 'backend-badge', 'backend-reason', 'build', 'llm-toggle', 'llm-fields', 'llm-url',
-  'llm-key', 'llm-model', 'llm-reply', 'ref-import', 'ref-export', 'ref-delete'].map((id) => [id, $(id)]));
+  'llm-key', 'llm-model', 'llm-reply', 'ref-import', 'ref-export', 'ref-delete', 'ref-rename', 'ref-record', 'ref-file',
+  'ref-name', 'ref-create', 'ref-cancel', 'ref-recording', 'ref-level', 'ref-timer', 'ref-progress', 'ref-status'].map((id) => [id, $(id)]));
 const params = new URLSearchParams(location.search);
 const store = {
   get(key, fallback = null) { try { return localStorage.getItem(`koe.${key}`) ?? fallback; } catch { return fallback; } },
@@ -117,6 +118,7 @@ function updateCustomButtons() {
   const isCustom = app.customVoices && app.customVoices.has(els.voice.value);
   els['ref-export'].disabled = !isCustom;
   els['ref-delete'].disabled = !isCustom;
+  els['ref-rename'].disabled = !isCustom;
 }
 
 async function start() {
@@ -139,7 +141,8 @@ async function start() {
   }
   setProgress(null);
   showBackend(info);
-  app.customVoices = new CustomVoices(app.koe, store);
+  // Custom voices must not be lost silently: this store throws when localStorage is full or disabled.
+  app.customVoices = new CustomVoices(app.koe, { get: store.get, set: (key, value) => localStorage.setItem(`koe.${key}`, value) });
   await app.customVoices.restore().catch((error) => showNotice(error.message));
   fillVoices(await app.koe.voices(), params.get('voice') || store.get('voice'));
   els.build.textContent = `Build ${info.build} · model ${info.model}`;
@@ -148,6 +151,7 @@ async function start() {
   els.generate.disabled = false;
   app.ready = true;
   app.loadInfo = info;
+  enableReference();
   await detectKoeServer();
 }
 
@@ -413,6 +417,200 @@ els['ref-delete'].addEventListener('click', async () => {
     setStatus(`Deleted the custom voice ${id}.`);
   } catch (error) {
     showError(error.message);
+  }
+});
+
+// --- custom voices from a recording or a file ------------------------------------------------------
+
+const MAX_RECORD_S = 90;
+app.voiceOptions = {
+  budgetSeconds: Number(params.get('voiceBudget')) || 20,
+  maxSteps: Number(params.get('voiceSteps')) || undefined,
+};
+
+function refStatus(message, kind = 'info') {
+  els['ref-status'].textContent = message;
+  els['ref-status'].dataset.kind = kind;
+}
+
+function refBusy(busy) {
+  app.creating = busy;
+  els['ref-create'].disabled = busy || !app.reference;
+  els['ref-cancel'].disabled = !busy;
+  els['ref-file'].disabled = busy;
+  els['ref-record'].disabled = busy || !canRecord();
+}
+
+const canRecord = () => !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+
+function enableReference() {
+  els['ref-file'].disabled = false;
+  els['ref-record'].disabled = !canRecord();
+  if (!canRecord()) els['ref-record'].title = 'Recording needs a secure page (https or localhost) and a microphone.';
+}
+
+function setReference(reference) {
+  app.reference = reference;
+  els['ref-create'].disabled = !reference || app.creating;
+}
+
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+
+/** 16-bit PCM WAV of mono float samples (a recording goes through the same decoder as a file). */
+function pcm16Wav(samples, rate) {
+  const view = new DataView(new ArrayBuffer(44 + samples.length * 2));
+  const text = (offset, value) => { for (let i = 0; i < value.length; i++) view.setUint8(offset + i, value.charCodeAt(i)); };
+  text(0, 'RIFF'); view.setUint32(4, 36 + samples.length * 2, true); text(8, 'WAVE'); text(12, 'fmt ');
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true); view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, 'data');
+  view.setUint32(40, samples.length * 2, true);
+  for (let i = 0; i < samples.length; i++) view.setInt16(44 + 2 * i, Math.max(-1, Math.min(1, samples[i])) * 32767, true);
+  return new Blob([view.buffer], { type: 'audio/wav' });
+}
+
+async function startRecording() {
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false } });
+  } catch (error) {
+    const denied = error && (error.name === 'NotAllowedError' || error.name === 'SecurityError');
+    refStatus(denied ? 'Microphone access was refused: allow it in the browser (site settings) and try again.'
+      : `No microphone could be opened (${error && error.message ? error.message : error}).`, 'error');
+    return;
+  }
+  const context = new AudioContext();
+  const source = context.createMediaStreamSource(stream);
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 2048;
+  const processor = context.createScriptProcessor(4096, 1, 1);
+  const parts = [];
+  processor.onaudioprocess = (event) => parts.push(new Float32Array(event.inputBuffer.getChannelData(0)));
+  source.connect(analyser);
+  source.connect(processor);
+  processor.connect(context.destination); // silent output: keeps the processor running
+  const frame = new Float32Array(analyser.fftSize);
+  const started = performance.now();
+  const rec = { stream, context, processor, parts, started };
+  rec.timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(frame);
+    let peak = 0;
+    for (const v of frame) peak = Math.max(peak, Math.abs(v));
+    els['ref-level'].value = peak;
+    const seconds = (performance.now() - started) / 1000;
+    els['ref-timer'].textContent = `${clock(seconds)} / ${clock(MAX_RECORD_S)}${peak >= 0.99 ? ' · too loud' : ''}`;
+    if (seconds >= MAX_RECORD_S) stopRecording();
+  }, 100);
+  app.recording = rec;
+  els['ref-record'].textContent = 'Stop recording';
+  els['ref-record'].setAttribute('aria-pressed', 'true');
+  els['ref-recording'].hidden = false;
+  els['ref-file'].disabled = true;
+  els['ref-create'].disabled = true;
+  refStatus('Recording… speak naturally for 10 to 30 s, then press Stop recording.');
+}
+
+async function stopRecording() {
+  const rec = app.recording;
+  if (!rec) return;
+  app.recording = null;
+  clearInterval(rec.timer);
+  rec.processor.disconnect();
+  for (const track of rec.stream.getTracks()) track.stop();
+  const rate = rec.context.sampleRate;
+  await rec.context.close().catch(() => {});
+  els['ref-record'].textContent = 'Record';
+  els['ref-record'].setAttribute('aria-pressed', 'false');
+  els['ref-recording'].hidden = true;
+  els['ref-level'].value = 0;
+  els['ref-file'].disabled = false;
+  const samples = new Float32Array(rec.parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of rec.parts) { samples.set(p, offset); offset += p.length; }
+  const seconds = samples.length / rate;
+  if (seconds < 0.5) {
+    setReference(null);
+    refStatus('Nothing was recorded: press Record, speak, then press Stop recording.', 'error');
+    return;
+  }
+  const blob = pcm16Wav(samples, rate);
+  setReference({ file: blob, source: 'microphone', label: `a ${seconds.toFixed(1)} s recording` });
+  refStatus(`Recorded ${seconds.toFixed(1)} s. Name it (optional) and click Create voice.`);
+}
+
+els['ref-record'].addEventListener('click', () => (app.recording ? stopRecording() : startRecording()));
+
+els['ref-file'].addEventListener('change', () => {
+  const file = els['ref-file'].files[0];
+  if (!file) return;
+  setReference({ file, source: `file:${file.name}`, label: file.name });
+  refStatus(`Selected ${file.name}. Name it (optional) and click Create voice.`);
+});
+
+async function createVoice() {
+  if (!app.ready || !app.reference || app.creating) return;
+  const reference = app.reference;
+  const controller = new AbortController();
+  app.voiceRun = { controller, started: performance.now(), progress: [] };
+  refBusy(true);
+  els['ref-progress'].hidden = false;
+  els['ref-progress'].removeAttribute('value');
+  try {
+    refStatus(`Reading ${reference.label}…`);
+    const samples = await decodeAudioTo16k(reference.file);
+    refStatus('Checking the audio and measuring the speaker…');
+    const { budgetSeconds, maxSteps } = app.voiceOptions;
+    const result = await app.koe.createVoice({
+      samples16k: samples, name: els['ref-name'].value.trim(), budgetSeconds, maxSteps, source: reference.source,
+      signal: controller.signal,
+      onProgress: (p) => {
+        app.voiceRun.progress.push({ ...p, atMs: performance.now() - app.voiceRun.started });
+        els['ref-progress'].max = Math.max(1, p.total);
+        els['ref-progress'].value = p.step;
+        refStatus(`Matching the voice… step ${p.step} of ${Math.max(p.step, p.total)}, best similarity ${p.best_score.toFixed(3)} `
+          + `(${Math.round(p.elapsed_s)} of ${Math.round(p.budget_s)} s)`);
+      },
+    });
+    const totalMs = performance.now() - app.voiceRun.started;
+    const recipe = result.recipe;
+    app.lastVoice = { recipe, totalMs, cancelled: result.cancelled, progress: app.voiceRun.progress };
+    els['ref-name'].value = '';
+    let kept = '';
+    try {
+      await app.customVoices.add(recipe);
+    } catch (error) {
+      kept = ` But: ${error.message}`;
+    }
+    fillVoices(await app.koe.voices(), recipe.id);
+    store.set('voice', recipe.id);
+    const score = recipe.score != null ? `, similarity ${recipe.score.toFixed(3)}` : '';
+    refStatus(`Created “${recipe.name}” from ${recipe.seconds.toFixed(1)} s of speech in ${(totalMs / 1000).toFixed(1)} s`
+      + `${result.cancelled ? ' (search stopped early)' : ''}${score}. It is selected above.${kept}`, kept ? 'error' : 'info');
+  } catch (error) {
+    app.lastVoice = { error: error.message, code: error.code };
+    refStatus(error.message, 'error');
+  } finally {
+    els['ref-progress'].hidden = true;
+    app.voiceRun = null;
+    refBusy(false);
+  }
+}
+
+els['ref-create'].addEventListener('click', createVoice);
+els['ref-cancel'].addEventListener('click', () => {
+  if (app.voiceRun) {
+    app.voiceRun.controller.abort();
+    refStatus('Stopping the search (keeping the best match so far)…');
+  }
+});
+els['ref-rename'].addEventListener('click', async () => {
+  const id = els.voice.value;
+  try {
+    await app.customVoices.rename(id, els['ref-name'].value);
+    els['ref-name'].value = '';
+    fillVoices(await app.koe.voices(), id);
+    refStatus(`Renamed the custom voice to “${app.customVoices.get(id).name}”.`);
+  } catch (error) {
+    refStatus(error.message, 'error');
   }
 });
 

@@ -24,6 +24,7 @@ parts tested) under CPython.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from array import array
@@ -238,6 +239,112 @@ class BrowserHost:
             except (KeyError, TypeError, ValueError):
                 problems.append(f"{recipe.get('id', '?')}: not a valid voice recipe")
         return json.dumps({"problems": problems})
+
+    # --- custom voices from reference audio -------------------------------------------------------
+
+    async def _speaker(self):
+        """The speaker encoder (mel front end + d-vector graphs on WASM), loaded on first use."""
+        from ..speaker import SpeakerEncoder
+
+        if getattr(self, "_encoder", None) is None:
+            self._encoder = await SpeakerEncoder.aload(self.assets, BrowserRuntime(self.bridge, "wasm"))
+        return self._encoder
+
+    @staticmethod
+    def _samples(js_samples: Any) -> array:
+        """A JS Float32Array (16 kHz mono) -> ``array('f')`` (one copy)."""
+        length = int(js_samples.length)
+        data = array("f", [0.0]) * length
+        if length:
+            js_samples.assign_to(data)
+        return data
+
+    def _new_id(self, bank, name: str | None) -> tuple[str, str]:
+        """(id, name) for a new voice: ``added_speaker_N`` by default, else the name's slug (made unique)."""
+        from ..custom_voices import DEFAULT_PREFIX, clean_name, slugify
+
+        taken = set(bank.presets) | set(bank.custom)
+        if name:
+            name = clean_name(name)
+            base = slugify(name) or "voice"
+            if base in bank.presets:
+                base = f"{base}_custom"
+            voice_id, n = base, 2
+            while voice_id in taken:
+                voice_id, n = f"{base}_{n}", n + 1
+            return voice_id, name
+        numbers = [int(v[len(DEFAULT_PREFIX):]) for v in taken
+                   if v.startswith(DEFAULT_PREFIX) and v[len(DEFAULT_PREFIX):].isdigit()]
+        n = max(numbers, default=0) + 1
+        return f"{DEFAULT_PREFIX}{n}", f"{DEFAULT_PREFIX}{n}"
+
+    async def embed(self, js_samples: Any) -> str:
+        """The speaker embedding (JSON list) of 16 kHz samples: SpeakerEncoder.aembed, as natively."""
+        try:
+            encoder = await self._speaker()
+            return json.dumps({"embedding": await encoder.aembed(self._samples(js_samples))})
+        except KoeError as error:
+            return json.dumps(error_payload(error))
+
+    async def create_voice(self, request_id: int, js_samples: Any, options_json: str, progress: Any) -> str:
+        """Reference audio (16 kHz Float32Array) -> a recipe (JSON), registered in the voice bank.
+
+        The same pipeline as natively (:func:`koe.custom_voices.clone_voice`'s steps):
+        :func:`koe.speaker.prepare_reference` (errors come back as ``{"error", "code"}``), the
+        speaker encoder, then :func:`koe.custom_voices.match_voice` within ``budget_s``;
+        ``progress(json)`` is called after each measurement, and :meth:`cancel` with ``request_id`` stops the search (the best mix so far is kept).
+        """
+        from dataclasses import replace
+
+        from ..custom_voices import _spec, match_voice, register, starting_mix
+        from ..speaker import prepare_reference
+
+        request_id = int(request_id)
+        options = json.loads(options_json)
+        engine = self._engine(options.get("backend") or "wasm")  # the search synthesizes on the active backend
+        bank = engine.voice_bank
+        started = time.perf_counter()
+        try:
+            samples = self._samples(js_samples)
+            reference = prepare_reference(samples)  # unusable audio fails here, before anything loads
+            voice_id, name = self._new_id(bank, options.get("name") or None)
+            encoder = await self._speaker()
+
+            def report(p) -> None:
+                progress(json.dumps({"step": p.step, "total": p.total, "best_score": p.best_score,
+                                     "elapsed_s": p.elapsed_s, "budget_s": p.budget_s,
+                                     "components": [list(c) for c in p.components]}))
+
+            async def cancelled() -> bool:
+                # A macrotask turn, so that the worker can take a pending "cancel" message: ORT's runs
+                # resolve as microtasks, and between them no message would ever be dispatched.
+                await asyncio.sleep(0.001)
+                return request_id in self._cancelled
+
+            max_steps = options.get("max_steps")
+            language = options.get("language") or None
+            embedding = await encoder.aembed(reference.samples)
+            # clone_voice's steps, with one addition: the search's one-off costs (the dictionary of
+            # the mix's language, the candidate voice packs) are paid before its clock starts, so
+            # the time budget goes to measurements (in Pyodide a dictionary takes seconds to load).
+            pool, start = starting_mix(bank, embedding, language)
+            await engine.g2p_for(bank.resolve(_spec(start)).language)
+            for voice_id_ in pool:
+                await bank.pack(voice_id_)
+            recipe = await match_voice(engine, encoder, embedding, language=language,
+                                       budget_s=float(options.get("budget_s") or 20.0), progress=report,
+                                       cancelled=cancelled,
+                                       max_steps=int(max_steps) if max_steps else None)
+            recipe = replace(recipe, source=str(options.get("source") or "")[:200],
+                             seconds=reference.speech_seconds).named(name, voice_id)
+            register(bank, recipe)
+            stopped = request_id in self._cancelled
+        except KoeError as error:
+            return json.dumps(error_payload(error))
+        finally:
+            self._cancelled.discard(request_id)
+        return json.dumps({"recipe": recipe.to_dict(), "seconds": time.perf_counter() - started,
+                           "cancelled": stopped})
 
     # --- synthesis -----------------------------------------------------------------------------
 
