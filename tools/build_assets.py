@@ -53,7 +53,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -64,9 +67,10 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return True
 
 
-def stamp_ok(step: str, inputs: dict, outputs: list[Path]) -> bool:
+def stamp_ok(step: str, inputs: dict, outputs: list[Path] | tuple = ()) -> bool:
     stamp = STAMPS / f"{step}.json"
     if not stamp.exists() or not all(p.exists() for p in outputs):
         return False

@@ -32,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_assets import BuildError, atomic_write, log, sha256_of, stamp_ok, write_stamp  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("KOE_CACHE", ROOT / ".cache"))
 STAMPS = CACHE / "stamps"
@@ -55,41 +58,8 @@ DATA_DIRS = ("model/", "embeddings/", "lexicon/")
 MANIFEST = "koe-manifest.json"
 
 
-class BuildError(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    print(f"  {message}", flush=True)
-
-
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 def atomic_copy(src: Path, dest: Path) -> bool:
@@ -107,17 +77,6 @@ def atomic_copy(src: Path, dest: Path) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
-
-
-def stamp_ok(step: str, inputs: dict) -> bool:
-    try:
-        return json.loads((STAMPS / f"{step}.json").read_text()) == inputs
-    except (OSError, ValueError):
-        return False
-
-
-def write_stamp(step: str, inputs: dict) -> None:
-    atomic_write(STAMPS / f"{step}.json", json.dumps(inputs, sort_keys=True).encode())
 
 
 def tree_digest(paths: list[Path]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .g2p import PhonemeToken, join_phonemes
+from .g2p import PhonemeToken, join_phonemes, join_tokens
 from .vocab import MAX_PHONEMES
 
 #: Seconds of silence after a chunk, by what ended it.
@@ -39,12 +39,7 @@ class Chunk:
 
 
 def join_text(tokens: Sequence[PhonemeToken]) -> str:
-    out = []
-    for i, token in enumerate(tokens):
-        out.append(token.text)
-        if token.space_after and i + 1 < len(tokens):
-            out.append(" ")
-    return "".join(out)
+    return join_tokens(tokens, "text")
 
 
 def _split_after(tokens: list[PhonemeToken], is_boundary: Callable[[PhonemeToken], bool]) -> list[list[PhonemeToken]]:

@@ -79,13 +79,18 @@ class Phonemized:
         return join_phonemes(self.tokens)
 
 
-def join_phonemes(tokens: Sequence[PhonemeToken]) -> str:
+def join_tokens(tokens: Sequence[PhonemeToken], field: str) -> str:
+    """Tokens' ``text`` or ``phonemes`` joined with a space wherever whitespace followed in the input."""
     out = []
     for i, token in enumerate(tokens):
-        out.append(token.phonemes)
+        out.append(getattr(token, field))
         if token.space_after and i + 1 < len(tokens):
             out.append(" ")
-    return "".join(out).strip()
+    return "".join(out)
+
+
+def join_phonemes(tokens: Sequence[PhonemeToken]) -> str:
+    return join_tokens(tokens, "phonemes").strip()
 
 
 def kokoro_v1_symbols(phonemes: str) -> str:
