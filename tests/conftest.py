@@ -16,6 +16,16 @@ sys.path.insert(0, str(ROOT / "py_core"))
 os.environ["KOE_VOICES_DIR"] = tempfile.mkdtemp(prefix="koe-test-voices-")
 
 
+def load_tool(name: str):
+    """Import a build script from tools/ (not a package) by file path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _require_assets() -> None:
     missing = [p for p in ("model/kokoro-v1.0.int8.onnx", "embeddings/index.json", "lexicon/en-us.json")
                if not (ASSETS / p).exists()]

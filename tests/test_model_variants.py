@@ -15,7 +15,7 @@ sentences with the af_heart voice through onnxruntime (2 threads):
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_tool
 import json
 from pathlib import Path
 
@@ -41,10 +41,7 @@ SENTENCES = [
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location("make_float_model", ROOT / "tools" / "make_float_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("make_float_model")
 
 
 @pytest.fixture(scope="module")

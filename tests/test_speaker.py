@@ -6,7 +6,7 @@ tools/build_speaker_assets.py) on speech synthesized here.
 
 from __future__ import annotations
 
-import importlib.util
+from conftest import load_tool
 import json
 import math
 from array import array
@@ -25,10 +25,7 @@ SENTENCES = ("The birch canoe slid on the smooth planks.", "A large size in stoc
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("build_speaker_assets", ROOT / "tools" / "build_speaker_assets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("build_speaker_assets")
 
 
 @pytest.fixture(scope="module")
