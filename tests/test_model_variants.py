@@ -27,7 +27,6 @@ pytest.importorskip("onnx")
 
 from audio_compare import dtw_logmel_correlation, waveform_correlation  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 SR = 24000
 DURATION_FRAME = 600  # samples per predicted-duration unit (25 ms at 24 kHz)
 

@@ -19,7 +19,6 @@ from koe.errors import ReferenceAudioError
 from koe.runtime import run_sync
 from koe.speaker import SpeakerEncoder, cosine, keep_speech, prepare_reference, speech_segments
 
-ROOT = Path(__file__).resolve().parent.parent
 
 SENTENCES = ("The birch canoe slid on the smooth planks.", "A large size in stockings is hard to sell.")
 
