@@ -10,7 +10,6 @@ from conftest import load_tool
 import json
 import math
 from array import array
-from pathlib import Path
 
 import numpy as np
 import pytest
