@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from koe.chunking import Chunker
-from koe.g2p import PhonemeToken
+from koe.lang.base import PhonemeToken
 from koe.runtime import run_sync
 from koe.vocab import MAX_PHONEMES
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .g2p import PhonemeToken, join_phonemes, join_tokens
+from .lang.base import PhonemeToken, join_phonemes, join_tokens
 from .vocab import MAX_PHONEMES
 
 #: Seconds of silence after a chunk, by what ended it.

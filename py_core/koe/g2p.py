@@ -20,15 +20,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Awaitable, Callable
 
+from .lang.base import Phonemized, PhonemeToken
 from .lexicon import Lexicon, VOWELS
-
-#: Punctuation that Kokoro's vocabulary knows; it shapes prosody.
-PUNCTUATION = frozenset(';:,.!?—…"()“”')
-SENTENCE_END = frozenset(".!?…")
-CLAUSE_END = frozenset(",;:—")
 
 _TOKEN = re.compile(
     r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*)"
@@ -49,48 +45,6 @@ NOUN_CUES = frozenset("the a an this that these those my your his her its our th
                       "one another".split())
 
 NeuralFallback = Callable[[list[str], bool], Awaitable[list[str]]]
-
-
-@dataclass(frozen=True)
-class PhonemeToken:
-    """One word or punctuation mark: its text, its phonemes, and whether whitespace follows."""
-
-    text: str
-    phonemes: str
-    space_after: bool
-    kind: str  # "word" | "punct"
-
-    @property
-    def ends_sentence(self) -> bool:
-        return self.kind == "punct" and self.text in SENTENCE_END
-
-    @property
-    def ends_clause(self) -> bool:
-        return self.kind == "punct" and self.text in CLAUSE_END
-
-
-@dataclass
-class Phonemized:
-    tokens: list[PhonemeToken]
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def phonemes(self) -> str:
-        return join_phonemes(self.tokens)
-
-
-def join_tokens(tokens: Sequence[PhonemeToken], field: str) -> str:
-    """Tokens' ``text`` or ``phonemes`` joined with a space wherever whitespace followed in the input."""
-    out = []
-    for i, token in enumerate(tokens):
-        out.append(getattr(token, field))
-        if token.space_after and i + 1 < len(tokens):
-            out.append(" ")
-    return "".join(out)
-
-
-def join_phonemes(tokens: Sequence[PhonemeToken]) -> str:
-    return join_tokens(tokens, "phonemes").strip()
 
 
 def kokoro_v1_symbols(phonemes: str) -> str:
