@@ -63,9 +63,13 @@ from onnx import helper, numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_assets import atomic_write, log, sha256_of  # noqa: E402  (shared build helpers)
 
-VARIANTS = {"fp32": "kokoro-v1.0.fp32.onnx", "int8w": "kokoro-v1.0.int8w.onnx"}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py_core"))
+from koe.assets import MODEL_VARIANTS  # noqa: E402  (the one table of model variants)
+
+FLOAT_VARIANTS = [key for key, variant in MODEL_VARIANTS.items() if variant.float]
+VARIANTS = {key: MODEL_VARIANTS[key].path.rsplit("/", 1)[-1] for key in FLOAT_VARIANTS}
 # Session options each variant needs (onnxruntime config entries); consumers should apply these.
-SESSION_OPTIONS = {"fp32": {}, "int8w": {"session.disable_quant_qdq": "1"}}
+SESSION_OPTIONS = {key: dict(MODEL_VARIANTS[key].options) for key in FLOAT_VARIANTS}
 QUANT_OPS = {"DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "DynamicQuantizeLSTM"}
 
 

@@ -8,11 +8,37 @@ implement :class:`AssetSource`; paths are relative and use ``/``.
 from __future__ import annotations
 
 import os
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
 
 from .errors import AssetError
 
 MODEL = "model/kokoro-v1.0.int8.onnx"
+
+
+@dataclass(frozen=True)
+class ModelVariant:
+    """One build of the Kokoro graph: where it is, the session options it needs, and its arithmetic.
+
+    ``float`` variants compute in float32 and give the same audio in WASM, WebGPU and
+    natively; ``int8`` kernels differ between runtimes. ``int8w`` keeps int8 weights with
+    DequantizeLinear in front of float operators, and only with
+    ``session.disable_quant_qdq`` does onnxruntime keep them float (else it re-quantizes).
+    """
+
+    key: str
+    path: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    float: bool = True
+
+
+MODEL_VARIANTS: dict[str, ModelVariant] = {v.key: v for v in (
+    ModelVariant("int8w", "model/kokoro-v1.0.int8w.onnx", {"session.disable_quant_qdq": "1"}),
+    ModelVariant("fp32", "model/kokoro-v1.0.fp32.onnx"),
+    ModelVariant("int8", MODEL, float=False),
+)}
+#: The browser's preference among the variants a build has (native uses ``int8``: fastest on CPU).
+BROWSER_MODEL_ORDER = ("int8w", "fp32", "int8")
 VOCAB = "model/vocab.json"
 G2P_MODEL = "model/g2p_en.onnx"
 VOICE_INDEX = "embeddings/index.json"
