@@ -51,11 +51,11 @@ def engine(assets_dir):
 def us_g2p(engine):
     from koe.runtime import run_sync
 
-    return run_sync(engine.g2p_for("en-us"))
+    return run_sync(engine.front_end("en-us")).g2p
 
 
 @pytest.fixture(scope="session")
 def gb_g2p(engine):
     from koe.runtime import run_sync
 
-    return run_sync(engine.g2p_for("en-gb"))
+    return run_sync(engine.front_end("en-gb")).g2p

@@ -16,11 +16,14 @@ import pytest
 
 from koe import cli
 from koe.adapters.audio_in import MAX_FILE_BYTES, load_reference
-from koe.custom_voices import (Recipe, VoiceStore, check_id, clean_name, clone_voice, load_into, match_voice,
-                               slugify, starting_mix)
 from koe.errors import InvalidRecipeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
+from koe.recipe import Recipe
+from koe.rules import check_id, clean_name, slugify
 from koe.runtime import run_sync
+from koe.service import KoeService
 from koe.speaker import SpeakerEncoder, cosine, prepare_reference
+from koe.voice_search import match_voice, starting_mix
+from koe.voice_store import VoiceStore
 from koe.voices import VoiceBank
 from koe.wav import encode_wav
 
@@ -133,15 +136,15 @@ def test_store_skips_broken_files_and_imports_safely(store):
     assert sorted(r.id for r in store.list()) == ["from_bob", "keeper", "keeper_2"]
 
 
-def test_load_into_registers_recipes_in_a_bank(store, assets_dir):
+def test_register_all_puts_stored_recipes_in_a_bank(store, assets_dir):
     store.save(a_recipe().named("Mixed"))
     bank = VoiceBank(json.loads((assets_dir / "embeddings" / "index.json").read_text()), None)
-    loaded = load_into(bank, store.root)
+    loaded = store.register_all(bank)
     assert [r.id for r in loaded] == ["mixed"]
     info = next(v for v in bank.list() if v.id == "mixed")
     assert info.custom and info.name == "Mixed"
     assert bank.resolve("mixed").components == (("af_heart", 0.6), ("bf_emma", 0.4))
-    assert load_into(bank, store.root + "-missing") == []
+    assert VoiceStore(store.root + "-missing", presets=bank.presets).register_all(bank) == []
 
 
 # --- matching and the round trip --------------------------------------------------------------------
@@ -156,18 +159,17 @@ def test_starting_mix_prefers_the_nearest_voices(engine):
 def test_recipe_round_trip(engine, encoder, store, reference_wav):
     samples = load_reference(str(reference_wav))
     events = []
-    recipe = run_sync(clone_voice(engine, encoder, samples, source="file:george.wav", language="en-gb",
-                                  max_steps=3, progress=events.append))
-    assert [e.step for e in events] == [1, 2, 3] and all(e.total >= e.step for e in events)
-    assert events[-1].best_score == max(e.best_score for e in events) == pytest.approx(recipe.score, abs=1e-4)
-    assert recipe.score > 0.6 and recipe.seconds > 3.0 and recipe.language == "en-gb"
-    assert "bm_george" in dict(recipe.components)
-    saved = store.save(recipe)
-    assert saved.id == "added_speaker_1"
-    assert [r.id for r in store.list()] == ["added_speaker_1"]
-
-    load_into(engine.voice_bank, store.root)
+    service = KoeService(engine, store=store)
+    saved = run_sync(service.create_voice(samples, source="file:george.wav", language="en-gb", max_steps=3,
+                                          progress=events.append))
     try:
+        assert [e.step for e in events] == [1, 2, 3] and all(e.total >= e.step for e in events)
+        assert events[-1].best_score == max(e.best_score for e in events) == pytest.approx(saved.score, abs=1e-4)
+        assert saved.score > 0.6 and saved.seconds > 3.0 and saved.language == "en-gb"
+        assert "bm_george" in dict(saved.components)
+        assert saved.id == "added_speaker_1" and saved.source == "file:george.wav"
+        assert [r.id for r in store.list()] == ["added_speaker_1"]
+        assert "added_speaker_1" in engine.voice_bank.custom
         audio = engine.synthesize_all("Hello from a custom voice.", "added_speaker_1")
         assert len(audio) > engine.sample_rate
         reference = encoder.embed(prepare_reference(samples).samples)
@@ -217,7 +219,7 @@ def test_bad_reference_files_give_clear_errors_and_leave_voices_intact(engine, e
     for code, path in bad_files.items():
         started = time.monotonic()
         with pytest.raises(ReferenceAudioError) as caught:
-            run_sync(clone_voice(engine, encoder, load_reference(str(path)), max_steps=1))
+            run_sync(KoeService(engine, store=store).create_voice(load_reference(str(path)), max_steps=1))
         assert caught.value.code == code, f"{path.name}: {caught.value}"
         assert caught.value.message
         if code == "too_large":

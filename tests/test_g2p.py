@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from koe.lexicon import promote
+from koe.lang.en.lexicon import promote
 from koe.runtime import run_sync
 
 
@@ -96,7 +96,7 @@ def test_every_symbol_is_in_the_model_vocabulary(engine):
     for accent in ("en-us", "en-gb"):
         from koe.runtime import run_sync as drive
 
-        g2p = drive(engine.g2p_for(accent))
+        g2p = drive(engine.front_end(accent))
         out = drive(g2p.phonemize(text))
         missing = {ch for ch in out.phonemes if ch not in engine.vocab.mapping}
         assert not missing, (accent, missing)

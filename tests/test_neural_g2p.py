@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from koe.neural_g2p import (GRAPHEMES, MAX_STEPS, PHONEME_EOS, PHONEMES, NeuralG2P, arpabet_to_phonemes,
+from koe.lang.en.neural_g2p import (GRAPHEMES, MAX_STEPS, PHONEME_EOS, PHONEMES, NeuralG2P, arpabet_to_phonemes,
                             normalize_word, split_word)
 from koe.runtime import run_sync
 

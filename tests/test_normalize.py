@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import koe.normalize as normalize_module
-from koe.normalize import normalize_text
+import koe.lang.en.normalize as normalize_module
+from koe.lang.en.normalize import normalize_text
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -232,7 +232,7 @@ def test_custom_voice_import_export_delete(browser, tmp_path):
     assert out["selected"] == "custom_warm_mix"
     assert out["exported"]["components"] == recipe["components"] and out["exported"]["name"] == "Warm mix"
     # The file is the engine's shareable recipe format: the CLI and the server import it as is.
-    from koe.custom_voices import Recipe
+    from koe.recipe import Recipe
 
     imported = Recipe.from_dict(out["exported"], ["af_heart", "bf_emma"])
     assert [voice for voice, _ in imported.components] == ["af_heart", "bf_emma"]

@@ -6,27 +6,30 @@ import argparse
 import os
 import sys
 import time
-from array import array
 from typing import Sequence
 
 from .errors import KoeError, UnknownVoiceError
 from .runtime import iterate_sync, run_sync
-from .wav import pcm16_bytes, wav_header
 
-FORMATS = ("wav", "flac", "mp3", "ogg")
+#: What ``-o`` may be (more extensions map onto these: .ogg/.oga Opus, .m4a AAC, .raw PCM).
+FORMATS = ("wav", "flac", "mp3", "opus", "aac", "pcm")
 
 
 class CliError(Exception):
     """A problem worth one clear line on stderr and a non-zero exit."""
 
 
-def _engine(args: argparse.Namespace):
+def _service(args: argparse.Namespace):
+    """The engine on onnxruntime, with the custom voices of ``--voices-dir``."""
     from .engine import Koe
     from .runtimes.onnxruntime import OnnxRuntime
+    from .service import KoeService
+    from .voice_store import VoiceStore
 
     engine = Koe.load(args.assets, OnnxRuntime(threads=args.threads))
-    _load_custom_voices(engine.voice_bank, args)
-    return engine
+    service = KoeService(engine, store=VoiceStore(args.voices_dir, presets=engine.voice_bank.presets))
+    service.load_stored_voices()
+    return service
 
 
 def _read_text(args: argparse.Namespace) -> str:
@@ -48,10 +51,9 @@ def _read_text(args: argparse.Namespace) -> str:
 
 
 def _output_format(args: argparse.Namespace) -> str:
-    if args.format:
-        return args.format
-    ext = os.path.splitext(args.output)[1].lower().lstrip(".")
-    return {"oga": "ogg", "opus": "ogg"}.get(ext, ext) if ext in FORMATS + ("oga", "opus") else "wav"
+    from .adapters.audio_out import format_for_path
+
+    return args.format or format_for_path(args.output) or "wav"
 
 
 def _check_writable(path: str) -> None:
@@ -87,66 +89,22 @@ class ProgressBar:
         sys.stderr.flush()
 
 
-class AudioFileWriter:
-    """Writes audio chunk by chunk to ``path + '.part'`` and renames it into place when complete.
-
-    Streaming keeps memory flat for book-length input; the rename means a failed or
-    interrupted run never leaves a truncated file under the requested name.
-    """
-
-    SOUNDFILE_FORMATS = {"flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"), "ogg": ("OGG", "VORBIS")}
-
-    def __init__(self, path: str, sample_rate: int, fmt: str) -> None:
-        self.path, self.tmp, self.sample_rate, self.fmt = path, f"{path}.part", sample_rate, fmt
-        self.frames = 0
-        try:
-            if fmt == "wav":
-                self._handle = open(self.tmp, "wb")
-                self._handle.write(wav_header(sample_rate, 0))
-            else:
-                import soundfile as sf
-
-                container, subtype = self.SOUNDFILE_FORMATS[fmt]
-                self._handle = sf.SoundFile(self.tmp, "w", samplerate=sample_rate, channels=1, format=container,
-                                            subtype=subtype)
-        except OSError as error:
-            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
-
-    def write(self, samples: array) -> None:
-        if self.fmt == "wav":
-            self._handle.write(pcm16_bytes(samples))
-        else:
-            import numpy as np
-
-            self._handle.write(np.frombuffer(samples, dtype=np.float32))
-        self.frames += len(samples)
-
-    def close(self) -> None:
-        if self.fmt == "wav":
-            self._handle.seek(0)
-            self._handle.write(wav_header(self.sample_rate, 2 * self.frames))
-        self._handle.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self._handle.close()
-        finally:
-            if os.path.exists(self.tmp):
-                os.unlink(self.tmp)
-
-
 def cmd_say(args: argparse.Namespace) -> int:
     text = _read_text(args)
     fmt = _output_format(args)
     _check_writable(args.output)
-    engine = _engine(args)
+    from .adapters.audio_out import AudioFileWriter
+
+    engine = _service(args).engine
     plan_started = time.monotonic()
-    plan = run_sync(engine.aplan(text, args.voice, args.speed))
+    plan = run_sync(engine.aplan(text, args.voice, args.speed, args.lang))
     if plan.skipped:
         print(f"note: could not pronounce: {' '.join(plan.skipped[:10])}", file=sys.stderr)
     progress = ProgressBar(sys.stderr.isatty())
-    writer = AudioFileWriter(args.output, engine.sample_rate, fmt)
+    try:
+        writer = AudioFileWriter(args.output, engine.sample_rate, fmt)
+    except OSError as error:
+        raise CliError(f"cannot write {args.output}: {error.strerror or error}") from None
     try:
         for chunk in iterate_sync(engine.astream(text, plan=plan)):
             writer.write(chunk.samples)
@@ -163,32 +121,24 @@ def cmd_say(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
+    """The voice table, from the voice index alone (no model is loaded)."""
     import json
 
     from .assets import VOICE_INDEX, DirectoryAssets, default_asset_dir
+    from .voice_store import VoiceStore
     from .voices import VoiceBank
 
     assets = DirectoryAssets(args.assets or default_asset_dir())
     if not assets.exists(VOICE_INDEX):
         raise CliError("no voices found; run ./build.sh first")
-
     bank = VoiceBank(json.loads(run_sync(assets.read(VOICE_INDEX))), assets.read)
-    _load_custom_voices(bank, args)
+    VoiceStore(args.voices_dir, presets=bank.presets).register_all(bank)
     rows = [(v.id, v.name, v.language_name or v.language, v.gender, "custom" if v.custom else "preset") for v in bank.list()]
     header = ("ID", "NAME", "LANGUAGE", "GENDER", "KIND")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     for row in [header] + rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     return 0
-
-
-def _load_custom_voices(bank, args) -> None:
-    """Custom voices are added by the custom-voices feature when it is installed."""
-    try:
-        from .custom_voices import load_into  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    load_into(bank, getattr(args, "voices_dir", None))
 
 
 def cmd_clone(args: argparse.Namespace) -> int:
@@ -199,18 +149,16 @@ def cmd_clone(args: argparse.Namespace) -> int:
         from .adapters.audio_in import load_reference
     except ImportError as error:
         raise CliError(f"koe clone needs the server extra to read audio: pip install 'koe[server]' ({error})") from None
-    from .custom_voices import VoiceStore, check_id, clean_name, clone_voice, slugify
-    from .speaker import SpeakerEncoder
+    from .service import REFUSE, REPLACE
 
     samples = load_reference(args.reference)  # a bad file is refused before anything slow
-    engine = _engine(args)
-    store = VoiceStore(args.voices_dir, presets=engine.voice_bank.presets)
-    voice_id = slugify(clean_name(args.name)) if args.name is not None else ""
-    if voice_id:  # so is a bad or taken name (a name without Latin letters gets added_speaker_N)
-        check_id(voice_id, store.presets)
-        if store.exists(voice_id) and not args.force:
-            raise CliError(f"a custom voice {voice_id!r} exists already (use --force to replace it)")
-    encoder = SpeakerEncoder.load(engine.assets, engine.runtime)
+    service = _service(args)
+    existing = REPLACE if args.force else REFUSE
+    if args.name is not None:  # so is a bad or taken name, before the model work
+        try:
+            service.choose_id(args.name, existing=existing)
+        except KoeError as error:
+            raise CliError(f"{error.message} (use --force to replace a custom voice)") from None
     tty = sys.stderr.isatty()
     stop = []
 
@@ -228,14 +176,13 @@ def cmd_clone(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        recipe = run_sync(clone_voice(engine, encoder, samples, name=args.name, language=args.language,
-                                      source=f"file:{os.path.basename(args.reference)}", budget_s=args.budget,
-                                      progress=show, cancelled=lambda: bool(stop)))
+        saved = run_sync(service.create_voice(samples, name=args.name, existing=existing, language=args.language,
+                                              source=f"file:{os.path.basename(args.reference)}",
+                                              budget_s=args.budget, progress=show, cancelled=lambda: bool(stop)))
     finally:
         signal.signal(signal.SIGINT, previous)
         if tty:
             sys.stderr.write("\n")
-    saved = store.save(recipe, overwrite=args.force)
     mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
     score = f", similarity {saved.score:.3f}" if saved.score is not None else ""
     print(f"saved custom voice {saved.id!r}: {mix}{score} ({saved.seconds:.1f} s of reference speech)")
@@ -245,8 +192,8 @@ def cmd_clone(args: argparse.Namespace) -> int:
 
 def cmd_phonemize(args: argparse.Namespace) -> int:
     text = _read_text(args)
-    engine = _engine(args)
-    normalized, paragraphs = engine.phonemize(text, args.voice)
+    engine = _service(args).engine
+    normalized, paragraphs = engine.phonemize(text, args.voice, args.lang)
     print(f"normalized: {normalized}")
     for paragraph in paragraphs:
         print(f"phonemes:   {paragraph.phonemes}")
@@ -278,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", required=True, help="output audio file")
     say.add_argument("--voice", default=None, help="voice id, custom voice or blend like 'af_heart(2)+bf_emma(1)'")
     say.add_argument("--speed", type=float, default=1.0, help="0.25 to 4.0 (default 1.0)")
+    say.add_argument("--lang", default=None, help="read the text in this language (default: the voice's), "
+                                                  "e.g. en-us, en-gb, es, fr, hi, it, ja, pt-br, zh")
     say.add_argument("--format", choices=FORMATS, help="audio format (default: from the output's extension, else wav)")
     say.set_defaults(func=cmd_say)
 
@@ -295,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     phon = sub.add_parser("phonemize", help="show normalized text and phonemes (for fixing pronunciations)")
     phon.add_argument("text", nargs="?", help="text, or - for standard input")
     phon.add_argument("-f", "--file", help="read the text from a UTF-8 file")
-    phon.add_argument("--voice", default=None, help="voice whose accent to use (British voices use GB rules)")
+    phon.add_argument("--voice", default=None, help="voice whose language to use (British voices use GB rules)")
+    phon.add_argument("--lang", default=None, help="read the text in this language (default: the voice's)")
     phon.set_defaults(func=cmd_phonemize)
 
     sub.add_parser("serve", help="serve the web app and the OpenAI-compatible API (see koe serve --help)",
@@ -303,12 +253,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_index(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int | None:
+    """Where the command word is in ``argv``: the first argument that is not a global option or its value."""
+    takes_value = {opt for action in parser._actions if action.nargs != 0 and action.option_strings
+                   for opt in action.option_strings}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return i + 1 if i + 1 < len(argv) else None
+        if not arg.startswith("-"):
+            return i
+        i += 2 if arg in takes_value else 1
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # `serve` owns its own options: hand everything after it to the server's parser.
-    if "serve" in argv:
-        at = argv.index("serve")
+    at = _command_index(parser, argv)
+    if at is not None and argv[at] == "serve":
         head, rest = argv[:at], argv[at + 1:]
         args = parser.parse_args(head + ["serve"])
         try:

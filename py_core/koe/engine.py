@@ -13,7 +13,6 @@ that never suspend.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -24,17 +23,17 @@ from typing import AsyncIterator, Callable, Iterator
 from . import assets as paths
 from .assets import AssetSource, DirectoryAssets, default_asset_dir
 from .chunking import Chunk, Chunker
-from .errors import AssetError, EmptyTextError, InvalidSpeedError, KoeError
-from .g2p import EnglishG2P, Phonemized
-from .lexicon import Lexicon
-from .normalize import normalize_text
+from .errors import AssetError, EmptyTextError, KoeError
+from .lang import language as language_info
+from .lang.base import FrontEnd, Phonemized
+from .lang.loader import FrontEnds, Installer
+from .rules import MAX_SPEED, MIN_SPEED, check_speed
 from .runtime import Runtime, Session, Tensor, iterate_sync, run_sync
-from .vocab import Vocab
+from .vocab import PAD_ID, Vocab
 from .voices import Blend, VoiceBank, VoiceInfo
 from .wav import PCM16, encode_wav
 
 SAMPLE_RATE = 24000
-MIN_SPEED, MAX_SPEED = 0.25, 4.0
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -63,16 +62,7 @@ class SynthesisPlan:
     blend: Blend
     speed: float
     skipped: list[str]
-
-
-def check_speed(speed: float) -> float:
-    try:
-        value = float(speed)
-    except (TypeError, ValueError):
-        raise InvalidSpeedError(f"Speed must be a number between {MIN_SPEED} and {MAX_SPEED}.") from None
-    if not math.isfinite(value) or not MIN_SPEED <= value <= MAX_SPEED:
-        raise InvalidSpeedError(f"Speed must be between {MIN_SPEED} and {MAX_SPEED}, got {speed!r}.")
-    return value
+    language: str = ""
 
 
 class Koe:
@@ -81,60 +71,53 @@ class Koe:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, *, session: Session, vocab: Vocab, voices: VoiceBank, assets: AssetSource,
-                 runtime: Runtime, g2p_session: Session | None = None) -> None:
+                 runtime: Runtime, front_ends: FrontEnds | None = None) -> None:
         self.session = session
         self.vocab = vocab
         self.voice_bank = voices
         self.assets = assets
         self.runtime = runtime
-        self.g2p_session = g2p_session
+        self.front_ends = front_ends or FrontEnds(assets, runtime)
         self.chunker = Chunker(vocab.count)
-        self._g2p: dict[str, EnglishG2P] = {}
         self._output = session.output_names[0] if session.output_names else "audio"
 
     # --- loading -----------------------------------------------------------------------------
 
     @classmethod
-    async def aload(cls, assets: AssetSource | str | os.PathLike | None = None, runtime: Runtime | None = None, *,
-                    model: str = paths.MODEL, model_options: dict | None = None) -> "Koe":
+    async def aload(cls, assets: AssetSource | str | os.PathLike | None, runtime: Runtime, *,
+                    model: str = paths.MODEL, model_options: dict | None = None,
+                    install: Installer | None = None) -> "Koe":
+        """Load the model, vocabulary and voice index from ``assets`` (a folder or an AssetSource).
+
+        ``runtime`` runs the ONNX graphs (natively :class:`koe.runtimes.onnxruntime.OnnxRuntime`;
+        :func:`koe.native.load` picks it for you). ``install`` makes a language's pure-Python
+        packages importable on first use (the browser's micropip); natively they are installed.
+        """
         if assets is None or isinstance(assets, (str, os.PathLike)):
             assets = DirectoryAssets(assets or default_asset_dir())
-        if runtime is None:
-            from .runtimes.onnxruntime import OnnxRuntime  # native default; never imported in the browser
-
-            runtime = OnnxRuntime()
         for required in (model, paths.VOCAB, paths.VOICE_INDEX):
             if not assets.exists(required):
                 raise AssetError(f"missing {required}; run ./build.sh to fetch the model and voices")
         session = await runtime.load(assets.local_path(model) or await assets.read(model), name="kokoro",
                                      options=model_options)
-        g2p_session = None
-        if assets.exists(paths.G2P_MODEL):
-            g2p_session = await runtime.load(assets.local_path(paths.G2P_MODEL) or await assets.read(paths.G2P_MODEL),
-                                             name="g2p")
         vocab = Vocab.from_json(await assets.read(paths.VOCAB))
         voices = VoiceBank(json.loads(await assets.read(paths.VOICE_INDEX)), assets.read)
-        return cls(session=session, vocab=vocab, voices=voices, assets=assets, runtime=runtime, g2p_session=g2p_session)
+        return cls(session=session, vocab=vocab, voices=voices, assets=assets, runtime=runtime,
+                   front_ends=FrontEnds(assets, runtime, install))
 
     @classmethod
-    def load(cls, assets: AssetSource | str | os.PathLike | None = None, runtime: Runtime | None = None,
-             **kwargs) -> "Koe":
+    def load(cls, assets: AssetSource | str | os.PathLike | None, runtime: Runtime, **kwargs) -> "Koe":
         """Synchronous :meth:`aload` for native runtimes."""
         return run_sync(cls.aload(assets, runtime, **kwargs))
 
-    async def g2p_for(self, language: str) -> EnglishG2P:
-        """The G2P for a voice language (US English rules unless the voice is British)."""
-        accent = "en-gb" if language == "en-gb" else "en-us"
-        g2p = self._g2p.get(accent)
-        if g2p is None:
-            lexicon = Lexicon.from_json(await self.assets.read(paths.LEXICONS[accent]), british=accent == "en-gb")
-            neural = None
-            if self.g2p_session is not None:
-                from .neural_g2p import NeuralG2P
+    def with_session(self, session: Session, runtime: Runtime) -> "Koe":
+        """An engine on another model session (e.g. WebGPU) sharing this one's voices and front ends."""
+        return type(self)(session=session, vocab=self.vocab, voices=self.voice_bank, assets=self.assets,
+                          runtime=runtime, front_ends=self.front_ends)
 
-                neural = NeuralG2P(self.g2p_session).phonemize_words
-            g2p = self._g2p[accent] = EnglishG2P(lexicon, neural)
-        return g2p
+    async def front_end(self, language: str) -> FrontEnd:
+        """The text front end of ``language`` (loaded on first use)."""
+        return await self.front_ends.get(language)
 
     # --- catalogue ---------------------------------------------------------------------------
 
@@ -146,34 +129,42 @@ class Koe:
 
     # --- text --------------------------------------------------------------------------------
 
-    async def aphonemize(self, text: str, voice: str | None = None) -> tuple[str, list[Phonemized]]:
-        """Normalized text and the G2P result of each paragraph (for ``koe phonemize``)."""
+    def language_for(self, blend: Blend, lang: str | None = None) -> str:
+        """The language to read the text in: ``lang`` if given, else the voice's."""
+        return language_info(lang).code if lang else blend.language
+
+    async def aphonemize(self, text: str, voice: str | None = None, lang: str | None = None
+                         ) -> tuple[str, list[Phonemized]]:
+        """Normalized text and the front end's result for each paragraph (for ``koe phonemize``)."""
         blend = self.resolve_voice(voice)
-        normalized = normalize_text(text, british=blend.language == "en-gb")
-        g2p = await self.g2p_for(blend.language)
-        return normalized, [await g2p.phonemize(p) for p in _PARAGRAPH.split(normalized) if p.strip()]
+        front = await self.front_end(self.language_for(blend, lang))
+        normalized = [n for p in _PARAGRAPH.split(text) if (n := front.normalize(p).strip())]
+        paragraphs = [await front.phonemize(p) for n in normalized for p in _PARAGRAPH.split(n) if p.strip()]
+        return "\n\n".join(normalized), paragraphs
 
-    def phonemize(self, text: str, voice: str | None = None) -> tuple[str, list[Phonemized]]:
-        return run_sync(self.aphonemize(text, voice))
+    def phonemize(self, text: str, voice: str | None = None, lang: str | None = None) -> tuple[str, list[Phonemized]]:
+        return run_sync(self.aphonemize(text, voice, lang))
 
-    async def aplan(self, text: str, voice: str | None = None, speed: float = 1.0) -> SynthesisPlan:
+    async def aplan(self, text: str, voice: str | None = None, speed: float = 1.0,
+                    lang: str | None = None) -> SynthesisPlan:
         if not isinstance(text, str) or not text.strip():
             raise EmptyTextError("Text is empty: give some text to speak.")
         speed = check_speed(speed)
         blend = self.resolve_voice(voice)
-        _, paragraphs = await self.aphonemize(text, blend.spec)
+        language = self.language_for(blend, lang)
+        _, paragraphs = await self.aphonemize(text, blend.spec, language)
         chunks = self.chunker.plan([p.tokens for p in paragraphs])
         chunks = [c for c in chunks if self.vocab.count(c.phonemes) > 0]
         if not chunks:
             raise EmptyTextError("Nothing in the text can be spoken (no words or only unsupported characters).")
-        return SynthesisPlan(chunks, blend, speed, [w for p in paragraphs for w in p.skipped])
+        return SynthesisPlan(chunks, blend, speed, [w for p in paragraphs for w in p.skipped], language)
 
     # --- synthesis ---------------------------------------------------------------------------
 
     async def astream(self, text: str, voice: str | None = None, speed: float = 1.0, *,
-                      plan: SynthesisPlan | None = None) -> AsyncIterator[AudioChunk]:
+                      lang: str | None = None, plan: SynthesisPlan | None = None) -> AsyncIterator[AudioChunk]:
         """Yield one :class:`AudioChunk` per text chunk as soon as it is synthesized."""
-        plan = plan or await self.aplan(text, voice, speed)
+        plan = plan or await self.aplan(text, voice, speed, lang)
         total = len(plan.chunks)
         for index, chunk in enumerate(plan.chunks):
             started = time.perf_counter()
@@ -189,7 +180,7 @@ class Koe:
 
     async def infer(self, ids: list[int], style: array, speed: float) -> array:
         """One model call: token ids (without padding), a style vector and speed -> samples."""
-        tokens = Tensor("int64", (1, len(ids) + 2), array("q", [0, *ids, 0]))
+        tokens = Tensor("int64", (1, len(ids) + 2), array("q", [PAD_ID, *ids, PAD_ID]))
         outputs = await self.session.run({
             "tokens": tokens,
             "style": Tensor("float32", (1, len(style)), style if isinstance(style, array) else array("f", style)),
@@ -197,27 +188,28 @@ class Koe:
         })
         return array("f", outputs[self._output].data)
 
-    def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0) -> Iterator[AudioChunk]:
+    def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0, *,
+                   lang: str | None = None) -> Iterator[AudioChunk]:
         """Synchronous :meth:`astream` (native runtimes)."""
-        return iterate_sync(self.astream(text, voice, speed))
+        return iterate_sync(self.astream(text, voice, speed, lang=lang))
 
     async def asynthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
-                          progress: Callable[[AudioChunk], None] | None = None) -> array:
+                          progress: Callable[[AudioChunk], None] | None = None, *, lang: str | None = None) -> array:
         audio = array("f")
-        async for chunk in self.astream(text, voice, speed):
+        async for chunk in self.astream(text, voice, speed, lang=lang):
             audio.extend(chunk.samples)
             if progress:
                 progress(chunk)
         return audio
 
     def synthesize_all(self, text: str, voice: str | None = None, speed: float = 1.0,
-                       progress: Callable[[AudioChunk], None] | None = None) -> array:
+                       progress: Callable[[AudioChunk], None] | None = None, *, lang: str | None = None) -> array:
         """The whole utterance as one float32 array."""
-        return run_sync(self.asynthesize(text, voice, speed, progress))
+        return run_sync(self.asynthesize(text, voice, speed, progress, lang=lang))
 
     def synthesize_wav(self, text: str, voice: str | None = None, speed: float = 1.0,
-                       sample_format: str = PCM16) -> bytes:
-        return encode_wav(self.synthesize_all(text, voice, speed), self.sample_rate, sample_format)
+                       sample_format: str = PCM16, *, lang: str | None = None) -> bytes:
+        return encode_wav(self.synthesize_all(text, voice, speed, lang=lang), self.sample_rate, sample_format)
 
 
-__all__ = ["Koe", "AudioChunk", "SynthesisPlan", "KoeError", "SAMPLE_RATE", "check_speed"]
+__all__ = ["Koe", "AudioChunk", "SynthesisPlan", "KoeError", "SAMPLE_RATE", "MIN_SPEED", "MAX_SPEED", "check_speed"]

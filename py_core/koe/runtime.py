@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Iterator, Mapping, Protocol, Sequence, TypeVar
+from typing import AsyncIterator, Awaitable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -45,12 +45,6 @@ class Tensor:
             size *= dim
         if size != len(self.data):
             raise ValueError(f"shape {self.shape} holds {size} elements, data has {len(self.data)}")
-
-    @classmethod
-    def of(cls, dtype: str, shape: Sequence[int], values: Any) -> "Tensor":
-        """Build a tensor from any iterable (or buffer) of values."""
-        data = values if isinstance(values, array) and values.typecode == TYPECODES[dtype] else array(TYPECODES[dtype], values)
-        return cls(dtype, tuple(shape), data)
 
 
 class Session(Protocol):

@@ -224,14 +224,10 @@ class SpeakerEncoder:
         return all(assets.exists(p) for p in (*MEL_GRAPHS.values(), EMBEDDER))
 
     @classmethod
-    async def aload(cls, assets=None, runtime: Runtime | None = None) -> "SpeakerEncoder":
-        """Load the graphs from an :class:`~koe.assets.AssetSource` (default: the native asset folder)."""
+    async def aload(cls, assets, runtime: Runtime) -> "SpeakerEncoder":
+        """Load the graphs from an :class:`~koe.assets.AssetSource` (or a folder) onto ``runtime``."""
         if assets is None or not hasattr(assets, "read"):
             assets = paths.DirectoryAssets(assets or paths.default_asset_dir())
-        if runtime is None:
-            from .runtimes.onnxruntime import OnnxRuntime  # native default; never imported in the browser
-
-            runtime = OnnxRuntime()
         if not cls.available(assets):
             raise AssetError("the speaker encoder is missing (model/speaker/); run tools/build_speaker_assets.py")
 
@@ -242,7 +238,7 @@ class SpeakerEncoder:
         return cls(mel, await load(EMBEDDER, "speaker-embedder"))
 
     @classmethod
-    def load(cls, assets=None, runtime: Runtime | None = None) -> "SpeakerEncoder":
+    def load(cls, assets, runtime: Runtime) -> "SpeakerEncoder":
         return run_sync(cls.aload(assets, runtime))
 
     async def alog_mel(self, samples: array, sample_rate: int = SAMPLE_RATE) -> Tensor:

@@ -125,7 +125,7 @@ def load_reference(data: bytes | str | os.PathLike) -> array:
     """A reference recording (file bytes or path) as 16 kHz mono float samples.
 
     Pass the result to :func:`koe.speaker.prepare_reference` or
-    :func:`koe.custom_voices.clone_voice`.
+    :meth:`koe.service.KoeService.create_voice`.
     """
     samples, rate = decode(data)
     return resample_16k(samples, rate)

@@ -1,7 +1,8 @@
 """The browser runtime: onnxruntime-web, reached through a small JS bridge (Pyodide only).
 
 The web worker (web/worker.mjs) loads Pyodide, installs the ``koe`` wheel and hands a
-*bridge* object to :class:`BrowserHost`. Everything numeric stays in onnxruntime-web;
+*bridge* object to :class:`BrowserHost`, a thin JSON facade over
+:class:`koe.service.KoeService` (the application layer every interface shares). Everything numeric stays in onnxruntime-web;
 everything else (normalization, G2P, chunking, voices) is the same engine code that runs
 natively. The bridge is a plain JS object with these methods (all async except noted):
 
@@ -16,6 +17,9 @@ natively. The bridge is a plain JS object with these methods (all async except n
 ``fetchBytes(path)``
     An asset's bytes as a ``Uint8Array`` (through the service-worker cache).
 ``releaseSession(id)`` (sync)
+``installPackages(names)``
+    Install a language's pure-Python wheels (listed in the manifest) with micropip, on
+    first use of that language.
 
 Outputs cross back with one copy (``TypedArray.assign_to`` into a pre-sized array).
 ``pyodide`` and ``js`` are imported lazily so this module can be imported (and its pure
@@ -30,11 +34,9 @@ import time
 from array import array
 from typing import Any, Mapping
 
-from ..errors import KoeError
+from ..errors import AssetError, KoeError
 from ..runtime import TYPECODES, Tensor
 
-#: array typecode -> PyProxy.getBuffer() type (see Pyodide's PyBuffer docs).
-BUFFER_TYPES = {"f": "f32", "d": "f64", "q": "i64", "i": "i32", "B": "u8", "b": "i8"}
 #: Model assets that the JS side fetches itself (local_path returns their asset path).
 FETCHED_BY_JS = (".onnx",)
 
@@ -135,8 +137,6 @@ class BrowserAssets:
         return path if path.endswith(FETCHED_BY_JS) and path in self.files else None
 
     async def read(self, path: str) -> bytes:
-        from ..errors import AssetError
-
         if path not in self.files:
             raise AssetError(f"{path} is not part of this build (run ./build.sh)")
         try:
@@ -154,197 +154,152 @@ def error_payload(error: BaseException) -> dict:
     raise error
 
 
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _samples(js_samples: Any) -> array:
+    """A JS Float32Array -> ``array('f')`` (one copy)."""
+    length = int(js_samples.length)
+    data = array("f", [0.0]) * length
+    if length:
+        js_samples.assign_to(data)
+    return data
+
+
 class BrowserHost:
-    """What web/worker.mjs drives: engines per backend, streaming, cancellation, custom voices."""
+    """What web/worker.mjs calls: JSON strings in and out, every decision in :class:`KoeService`.
+
+    Errors caused by input come back as ``{"error", "code", "param"}``; anything else is a
+    bug and raises (the worker shows its last line).
+    """
 
     def __init__(self, bridge: Any, manifest_json: str) -> None:
         manifest = json.loads(manifest_json)
         self.bridge = bridge
         self.assets = BrowserAssets(bridge, manifest["files"])
-        self.engines: dict[str, Any] = {}
+        self.service: Any = None
         self.model: str | None = None
-        self.model_options: dict[str, str] = {}
         self._cancelled: set[int] = set()
         self.last_record: list[dict] | None = None
+
+    async def _install(self, packages) -> None:
+        from pyodide.ffi import to_js
+
+        await self.bridge.installPackages(to_js(list(packages)))
 
     # --- loading -------------------------------------------------------------------------------
 
     async def load(self, backend: str, model: str, options_json: str = "{}") -> str:
-        """Load the engine for ``backend`` (``wasm`` or ``webgpu``); the first one loads vocab, voices and G2P."""
+        """Load the engine for ``backend`` (``wasm`` or ``webgpu``); the first one loads vocab and voices."""
         from ..engine import Koe
+        from ..service import KoeService
 
-        if backend in self.engines:
-            return json.dumps({"backend": backend, "model": self.model})
         options = json.loads(options_json)
-        if not self.engines:
-            engine = await Koe.aload(self.assets, BrowserRuntime(self.bridge, backend), model=model, model_options=options)
-            self.model, self.model_options = model, options
-        else:
-            base = next(iter(self.engines.values()))
-            runtime = BrowserRuntime(self.bridge, backend)
+        runtime = BrowserRuntime(self.bridge, backend)
+        if self.service is None:
+            engine = await Koe.aload(self.assets, runtime, model=model, model_options=options, install=self._install)
+            self.service = KoeService(engine, backend=backend, encoder_runtime=BrowserRuntime(self.bridge, "wasm"))
+            self.model = model
+        elif backend not in self.service.engines:
             session = await runtime.load(self.assets.local_path(model) or await self.assets.read(model),
                                          name="kokoro", options=options)
-            engine = Koe(session=session, vocab=base.vocab, voices=base.voice_bank, assets=self.assets,
-                         runtime=runtime, g2p_session=base.g2p_session)
-            engine._g2p = base._g2p  # share the loaded dictionaries
-        self.engines[backend] = engine
-        return json.dumps({"backend": backend, "model": model})
+            self.service.add_engine(backend, self.service.engine.with_session(session, runtime))
+        return _json({"backend": backend, "model": self.model})
 
     async def warm(self) -> str:
-        """Load the default voice's dictionary and voice pack now (after start-up, before the first request)."""
-        engine = next(iter(self.engines.values()))
+        """Load the default voice's text front end and voice pack now (after start-up, before the first request)."""
+        engine = self.service.engine
         blend = engine.resolve_voice(None)
-        await engine.g2p_for(blend.language)
+        await engine.front_end(blend.language)
         for voice_id, _ in blend.components:
             await engine.voice_bank.pack(voice_id)
         return blend.language
 
     def unload(self, backend: str) -> None:
-        engine = self.engines.pop(backend, None)
+        engine = self.service.remove_engine(backend)
         if engine is not None:
             engine.session.release()
 
-    def _engine(self, backend: str):
-        engine = self.engines.get(backend)
-        if engine is None:
-            raise RuntimeError(f"backend {backend!r} is not loaded")
-        return engine
-
-    # --- catalogue -----------------------------------------------------------------------------
+    # --- voices --------------------------------------------------------------------------------
 
     def voices(self) -> str:
-        engine = next(iter(self.engines.values()))
-        return json.dumps({"default": engine.voice_bank.default, "voices": [v.as_dict() for v in engine.voices()]})
+        bank = self.service.voice_bank
+        return _json({"default": bank.default, "voices": [v.as_dict() for v in bank.list()]})
 
     def set_custom_voices(self, recipes_json: str) -> str:
-        """Replace the custom voices by ``[{id, name, components: [[preset, weight], ...]}]``."""
-        from ..voices import VoiceInfo
+        """Make the page's saved recipes (a JSON list of recipe dicts) the custom voices."""
+        recipes, problems = self.service.replace_custom_voices(json.loads(recipes_json))
+        return _json({"problems": problems, "recipes": [r.to_dict() for r in recipes]})
 
-        engine = next(iter(self.engines.values()))
-        bank = engine.voice_bank
-        problems = []
-        for voice_id in list(bank.custom):
-            bank.remove_custom(voice_id)
-        for recipe in json.loads(recipes_json):
-            try:
-                components = [(str(v), float(w)) for v, w in recipe["components"]]
-                lead = max(components, key=lambda c: c[1])[0]
-                preset = bank.presets.get(lead)
-                info = VoiceInfo(str(recipe["id"]), str(recipe.get("name") or recipe["id"]),
-                                 preset.language if preset else "unknown", "custom",
-                                 preset.language_name if preset else "", custom=True)
-                bank.add_custom(info, components)
-            except KoeError as error:
-                problems.append(f"{recipe.get('id')}: {error.message}")
-            except (KeyError, TypeError, ValueError):
-                problems.append(f"{recipe.get('id', '?')}: not a valid voice recipe")
-        return json.dumps({"problems": problems})
+    def import_recipe(self, recipe_json: str, taken_json: str = "[]") -> str:
+        """A shared recipe, validated and given a free id (``taken_json``: ids the page holds besides these)."""
+        try:
+            recipe = self.service.import_recipe(recipe_json)
+            taken = set(json.loads(taken_json or "[]"))
+            if recipe.id in taken:
+                from ..rules import new_voice_id
 
-    # --- custom voices from reference audio -------------------------------------------------------
+                voice_id, _ = new_voice_id(recipe.name, self.service.taken_ids() | taken,
+                                           self.service.voice_bank.presets)
+                recipe = recipe.named(recipe.name, voice_id)
+            return _json({"recipe": recipe.to_dict()})
+        except KoeError as error:
+            return _json(error_payload(error))
 
-    async def _speaker(self):
-        """The speaker encoder (mel front end + d-vector graphs on WASM), loaded on first use."""
-        from ..speaker import SpeakerEncoder
+    def rename_recipe(self, recipe_json: str, name: str) -> str:
+        """The recipe under a new display name (its id stays, so texts using it keep working)."""
+        from ..recipe import Recipe
 
-        if getattr(self, "_encoder", None) is None:
-            self._encoder = await SpeakerEncoder.aload(self.assets, BrowserRuntime(self.bridge, "wasm"))
-        return self._encoder
-
-    @staticmethod
-    def _samples(js_samples: Any) -> array:
-        """A JS Float32Array (16 kHz mono) -> ``array('f')`` (one copy)."""
-        length = int(js_samples.length)
-        data = array("f", [0.0]) * length
-        if length:
-            js_samples.assign_to(data)
-        return data
-
-    def _new_id(self, bank, name: str | None) -> tuple[str, str]:
-        """(id, name) for a new voice: ``added_speaker_N`` by default, else the name's slug (made unique)."""
-        from ..custom_voices import DEFAULT_PREFIX, clean_name, slugify
-
-        taken = set(bank.presets) | set(bank.custom)
-        if name:
-            name = clean_name(name)
-            base = slugify(name) or "voice"
-            if base in bank.presets:
-                base = f"{base}_custom"
-            voice_id, n = base, 2
-            while voice_id in taken:
-                voice_id, n = f"{base}_{n}", n + 1
-            return voice_id, name
-        numbers = [int(v[len(DEFAULT_PREFIX):]) for v in taken
-                   if v.startswith(DEFAULT_PREFIX) and v[len(DEFAULT_PREFIX):].isdigit()]
-        n = max(numbers, default=0) + 1
-        return f"{DEFAULT_PREFIX}{n}", f"{DEFAULT_PREFIX}{n}"
+        try:
+            recipe = Recipe.from_json(recipe_json, self.service.voice_bank.presets)
+            return _json({"recipe": recipe.named(name, recipe.id).to_dict()})
+        except KoeError as error:
+            return _json(error_payload(error))
 
     async def embed(self, js_samples: Any) -> str:
-        """The speaker embedding (JSON list) of 16 kHz samples: SpeakerEncoder.aembed, as natively."""
+        """The speaker embedding of 16 kHz samples, as natively (SpeakerEncoder.aembed)."""
         try:
-            encoder = await self._speaker()
-            return json.dumps({"embedding": await encoder.aembed(self._samples(js_samples))})
+            encoder = await self.service.speaker_encoder()
+            return _json({"embedding": await encoder.aembed(_samples(js_samples))})
         except KoeError as error:
-            return json.dumps(error_payload(error))
+            return _json(error_payload(error))
 
     async def create_voice(self, request_id: int, js_samples: Any, options_json: str, progress: Any) -> str:
-        """Reference audio (16 kHz Float32Array) -> a recipe (JSON), registered in the voice bank.
+        """Reference audio (16 kHz Float32Array) -> a registered recipe (JSON), by KoeService.create_voice.
 
-        The same pipeline as natively (:func:`koe.custom_voices.clone_voice`'s steps):
-        :func:`koe.speaker.prepare_reference` (errors come back as ``{"error", "code"}``), the
-        speaker encoder, then :func:`koe.custom_voices.match_voice` within ``budget_s``;
-        ``progress(json)`` is called after each measurement, and :meth:`cancel` with ``request_id`` stops the search (the best mix so far is kept).
+        ``progress(json)`` is called after each measurement; :meth:`cancel` with ``request_id``
+        stops the search (the best mix so far is kept).
         """
-        from dataclasses import replace
-
-        from ..custom_voices import _spec, match_voice, register, starting_mix
-        from ..speaker import prepare_reference
+        from ..service import SUFFIX
 
         request_id = int(request_id)
         options = json.loads(options_json)
-        engine = self._engine(options.get("backend") or "wasm")  # the search synthesizes on the active backend
-        bank = engine.voice_bank
         started = time.perf_counter()
+
+        def report(p) -> None:
+            progress(_json({"step": p.step, "total": p.total, "best_score": p.best_score, "elapsed_s": p.elapsed_s,
+                            "budget_s": p.budget_s, "components": [list(c) for c in p.components]}))
+
+        async def cancelled() -> bool:
+            # A macrotask turn, so that the worker can take a pending "cancel" message: ORT's runs
+            # resolve as microtasks, and between them no message would ever be dispatched.
+            await asyncio.sleep(0.001)
+            return request_id in self._cancelled
+
         try:
-            samples = self._samples(js_samples)
-            reference = prepare_reference(samples)  # unusable audio fails here, before anything loads
-            voice_id, name = self._new_id(bank, options.get("name") or None)
-            encoder = await self._speaker()
-
-            def report(p) -> None:
-                progress(json.dumps({"step": p.step, "total": p.total, "best_score": p.best_score,
-                                     "elapsed_s": p.elapsed_s, "budget_s": p.budget_s,
-                                     "components": [list(c) for c in p.components]}))
-
-            async def cancelled() -> bool:
-                # A macrotask turn, so that the worker can take a pending "cancel" message: ORT's runs
-                # resolve as microtasks, and between them no message would ever be dispatched.
-                await asyncio.sleep(0.001)
-                return request_id in self._cancelled
-
-            max_steps = options.get("max_steps")
-            language = options.get("language") or None
-            embedding = await encoder.aembed(reference.samples)
-            # clone_voice's steps, with one addition: the search's one-off costs (the dictionary of
-            # the mix's language, the candidate voice packs) are paid before its clock starts, so
-            # the time budget goes to measurements (in Pyodide a dictionary takes seconds to load).
-            pool, start = starting_mix(bank, embedding, language)
-            await engine.g2p_for(bank.resolve(_spec(start)).language)
-            for voice_id_ in pool:
-                await bank.pack(voice_id_)
-            recipe = await match_voice(engine, encoder, embedding, language=language,
-                                       budget_s=float(options.get("budget_s") or 20.0), progress=report,
-                                       cancelled=cancelled,
-                                       max_steps=int(max_steps) if max_steps else None)
-            recipe = replace(recipe, source=str(options.get("source") or "")[:200],
-                             seconds=reference.speech_seconds).named(name, voice_id)
-            register(bank, recipe)
+            recipe = await self.service.create_voice(
+                _samples(js_samples), name=options.get("name") or None, existing=SUFFIX,
+                language=options.get("language") or None, source=str(options.get("source") or ""),
+                budget_s=float(options.get("budget_s") or 20.0),
+                max_steps=int(options["max_steps"]) if options.get("max_steps") else None,
+                progress=report, cancelled=cancelled, backend=options.get("backend") or None)
             stopped = request_id in self._cancelled
         except KoeError as error:
-            return json.dumps(error_payload(error))
+            return _json(error_payload(error))
         finally:
             self._cancelled.discard(request_id)
-        return json.dumps({"recipe": recipe.to_dict(), "seconds": time.perf_counter() - started,
-                           "cancelled": stopped})
+        return _json({"recipe": recipe.to_dict(), "seconds": time.perf_counter() - started, "cancelled": stopped})
 
     # --- synthesis -----------------------------------------------------------------------------
 
@@ -352,7 +307,7 @@ class BrowserHost:
         self._cancelled.add(int(request_id))
 
     async def stream(self, request_id: int, backend: str, text: str, voice: str | None, speed: float,
-                     emit: Any, record: bool = False, wav: bool = True) -> str:
+                     emit: Any, record: bool = False, wav: bool = True, lang: str | None = None) -> str:
         """Synthesize, calling ``emit("chunk", meta_json, Float32Array)`` per chunk and, if ``wav``,
         ``emit("wav", "", Uint8Array)`` once at the end (16-bit PCM, encoded by :mod:`koe.wav`
         chunk by chunk while the audio plays). Returns a JSON summary (or ``{"error": ...}``)."""
@@ -362,15 +317,16 @@ class BrowserHost:
 
         request_id = int(request_id)
         voice = voice if isinstance(voice, str) and voice else None  # JS null/undefined -> default voice
-        engine = self._engine(backend)
+        lang = lang if isinstance(lang, str) and lang else None
+        engine = self.service.engine_for(backend)
         session = engine.session
         before = (session.calls, session.seconds, session.ort_ms)
         session.record = [] if record else None
         started = time.perf_counter()
         chunks, samples, cancelled, pcm = 0, 0, False, []
         try:
-            plan = await engine.aplan(text, voice, speed)
-            stream = engine.astream(text, voice, speed, plan=plan)
+            plan = await engine.aplan(text, voice, speed, lang)
+            stream = engine.astream(text, plan=plan)
             try:
                 async for chunk in stream:
                     if request_id in self._cancelled:
@@ -380,7 +336,7 @@ class BrowserHost:
                     data.assign(chunk.samples)  # one copy: Python -> JS (then transferred to the page)
                     meta = {"index": chunk.index, "total": chunk.total, "text": chunk.text, "phonemes": chunk.phonemes,
                             "sample_rate": chunk.sample_rate, "seconds": chunk.timings.get("seconds")}
-                    emit("chunk", json.dumps(meta), data)
+                    emit("chunk", _json(meta), data)
                     chunks += 1
                     samples += len(chunk.samples)
                     if wav:
@@ -391,7 +347,7 @@ class BrowserHost:
             finally:
                 await stream.aclose()
         except KoeError as error:
-            return json.dumps(error_payload(error))
+            return _json(error_payload(error))
         finally:
             self._cancelled.discard(request_id)
             self.last_record = session.record
@@ -403,13 +359,13 @@ class BrowserHost:
             out = Uint8Array.new(len(wav_bytes))
             out.assign(wav_bytes)
             emit("wav", "", out)
-        return json.dumps({
+        return _json({
             "chunks": chunks, "total": len(plan.chunks), "samples": samples, "cancelled": cancelled,
-            "sample_rate": engine.sample_rate, "seconds": elapsed,
+            "sample_rate": engine.sample_rate, "seconds": elapsed, "language": plan.language,
             "model_calls": session.calls - before[0], "model_seconds": session.seconds - before[1],
             "ort_ms": session.ort_ms - before[2], "skipped": plan.skipped, "backend": backend,
             "inputs": self.last_record if record else None,
         })
 
 
-__all__ = ["BrowserRuntime", "BrowserSession", "BrowserAssets", "BrowserHost", "BUFFER_TYPES"]
+__all__ = ["BrowserRuntime", "BrowserSession", "BrowserAssets", "BrowserHost"]

@@ -16,14 +16,10 @@ import onnxruntime as ort
 
 from ..runtime import TYPECODES, Tensor
 
-_NUMPY = {"float32": np.float32, "int64": np.int64, "int32": np.int32, "float64": np.float64, "uint8": np.uint8, "int8": np.int8}
-_ONNX_TYPES = {"tensor(float)": "float32", "tensor(int64)": "int64", "tensor(int32)": "int32", "tensor(double)": "float64",
-               "tensor(uint8)": "uint8", "tensor(int8)": "int8"}
-
 
 def to_numpy(tensor: Tensor) -> np.ndarray:
     """Zero-copy view of a :class:`Tensor` as a numpy array."""
-    return np.frombuffer(tensor.data, dtype=_NUMPY[tensor.dtype]).reshape(tensor.shape)
+    return np.frombuffer(tensor.data, dtype=np.dtype(tensor.dtype)).reshape(tensor.shape)  # names match numpy's
 
 
 def from_numpy(value: np.ndarray) -> Tensor:
@@ -46,7 +42,6 @@ class OrtSession:
         self._session = session
         self.input_names = [i.name for i in session.get_inputs()]
         self.output_names = [o.name for o in session.get_outputs()]
-        self._input_types = {i.name: _ONNX_TYPES.get(i.type) for i in session.get_inputs()}
         self.calls = 0
         self.seconds = 0.0
 

@@ -37,11 +37,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from ..errors import InvalidRecipeError, KoeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
+from ..errors import InvalidRecipeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
 from .errors import APIError
 from .limits import Slot
 from .openai_voices import OPENAI_VOICES, kokoro_voice
-from .speech import ClientGone, _unless_disconnected
+from .disconnect import ClientGone, unless_disconnected
 from .voices_api import custom_entry, voice_entry
 from .worker import ThreadJob
 
@@ -127,26 +127,14 @@ def _language(raw: str | None) -> str | None:
     return language
 
 
-def _voice_id(name: str | None, engine: Any, store: Any) -> str:
-    """The id ``name`` will be saved under ("" = the next ``added_speaker_N``); 409 if it is taken."""
-    from ..custom_voices import check_id, clean_name, slugify
-
+def _check_name(name: str | None, service: Any) -> None:
+    """409 if a voice called ``name`` cannot be created (a preset's, an OpenAI name, or taken); 400 if invalid."""
     if name is None:
-        return ""
-    voice_id = slugify(clean_name(name))  # no path, no dots: a safe file name or ""
-    if not voice_id:
-        return ""
+        return
     try:
-        check_id(voice_id, engine.voice_bank.presets)
+        service.choose_id(name)
     except VoiceExistsError as error:
         raise APIError(409, error.message, param="name", code="voice_exists") from None
-    if voice_id in OPENAI_VOICES:
-        raise APIError(409, f"{voice_id!r} is an OpenAI voice name (it plays {OPENAI_VOICES[voice_id]}); "
-                            "choose another name.", param="name", code="voice_exists")
-    if voice_id in engine.voice_bank.custom or store.exists(voice_id):
-        raise APIError(409, f"A custom voice {voice_id!r} already exists; delete it first or choose another name.",
-                       param="name", code="voice_exists")
-    return voice_id
 
 
 def _file_name(upload: UploadFile) -> str:
@@ -208,9 +196,8 @@ async def create_voice(request: Request) -> Response:
                            code="invalid_type")
         name, language = _text_field(form, "name"), _language(_text_field(form, "language"))
         budget = _budget(_text_field(form, "budget"))
-        engine = await state.engine()
-        store = state.voice_store(engine)
-        voice_id = _voice_id(name, engine, store)
+        service = await state.service()
+        _check_name(name, service)
         data = await upload.read(MAX_FILE_BYTES + 1)
         source = f"file:{_file_name(upload)}"
     finally:
@@ -223,37 +210,38 @@ async def create_voice(request: Request) -> Response:
                        code="audio_decoder_missing") from None
     from ..speaker import prepare_reference
 
-    def check() -> Any:  # decoding and the speech checks (about 0.2 s for a minute) come before any slot
+    def check(data: bytes) -> Any:  # decoding and the speech checks (about 0.2 s for a minute) come before any slot
         samples = load_reference(data)
         prepare_reference(samples)
         return samples
 
     try:
-        samples = await asyncio.to_thread(check)
+        samples = await asyncio.to_thread(check, data)
     except ReferenceAudioError as error:
         raise _reference_error(error) from None
     del data
-    encoder = await state.speaker_encoder(engine)
+    await state.speaker_encoder()
 
-    from ..custom_voices import clone_voice, register
     from ..runtime import run_sync
 
     def search(cancelled: Callable[[], bool]) -> Any:
-        return run_sync(clone_voice(engine, encoder, samples, name=name, source=source, language=language,
-                                    budget_s=budget, cancelled=cancelled))
+        return run_sync(service.create_voice(samples, name=name, source=source, language=language,
+                                             budget_s=budget, cancelled=cancelled, save=False))
 
     try:
-        slot = await _unless_disconnected(request, state.capacity.acquire())
+        slot = await unless_disconnected(request, state.capacity.acquire())
     except ClientGone:
         return Response(status_code=499)
     job = state.track(CloneJob(search).start())
     try:
-        recipe = await _unless_disconnected(request, job.result())
+        recipe = await unless_disconnected(request, job.result())
     except ClientGone:
         log.info("voice search abandoned: the client disconnected")
         return Response(status_code=499)
     except ReferenceAudioError as error:
         raise _reference_error(error) from None
+    except VoiceExistsError as error:  # another request took the name meanwhile
+        raise APIError(409, error.message, param="name", code="voice_exists") from None
     finally:
         if job.finished:
             slot.release(time.perf_counter() - started)
@@ -264,19 +252,13 @@ async def create_voice(request: Request) -> Response:
         raise APIError(503, "The voice search was stopped (the server is shutting down); nothing was saved.",
                        code="cancelled")
     try:
-        saved = await asyncio.to_thread(store.save, recipe)
+        saved = await asyncio.to_thread(service.save_voice, recipe)
     except VoiceExistsError as error:  # another request took the name meanwhile
         raise APIError(409, error.message, param="name", code="voice_exists") from None
-    try:
-        register(engine.voice_bank, saved)
-    except KoeError:
-        await asyncio.to_thread(store.delete, saved.id)
-        raise
-    state.custom_voice_ids.add(saved.id)
     mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
     log.info("custom voice %s created in %.1fs: %s (similarity %s, %.1f s of speech)", saved.id,
              time.perf_counter() - started, mix, saved.score, saved.seconds)
-    info = engine.voice_bank.custom[saved.id][0]
+    info = service.voice_bank.custom[saved.id][0]
     return JSONResponse(custom_entry(info, full=True), status_code=201,
                         headers={"Location": f"/v1/audio/voices/{saved.id}"})
 
@@ -314,21 +296,15 @@ async def get_voice(request: Request) -> JSONResponse:
 
 
 async def delete_voice(request: Request) -> JSONResponse:
-    state = request.app.state.koe
     voice_id = request.path_params["voice_id"]
-    engine = await state.engine()
-    bank = engine.voice_bank
-    if voice_id in bank.presets or voice_id.lower() in OPENAI_VOICES:
+    service = await request.app.state.koe.service()
+    if voice_id in service.voice_bank.presets or voice_id.lower() in OPENAI_VOICES:
         raise APIError(403, f"{voice_id!r} is a preset voice; only custom voices can be deleted.",
                        param="voice_id", code="preset_voice")
-    store = state.voice_store(engine)
     try:
-        await asyncio.to_thread(store.delete, voice_id)
+        await asyncio.to_thread(service.delete_voice, voice_id)
     except (UnknownVoiceError, InvalidRecipeError):  # not saved here (or not even a valid id)
-        if voice_id not in bank.custom:
-            raise _not_found(voice_id) from None
-    bank.remove_custom(voice_id)
-    state.custom_voice_ids.discard(voice_id)
+        raise _not_found(voice_id) from None
     log.info("custom voice %s deleted", voice_id)
     return JSONResponse({"id": voice_id, "object": "voice.deleted", "deleted": True})
 

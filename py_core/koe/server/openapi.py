@@ -13,10 +13,10 @@ from starlette.routing import Route
 
 from .. import __version__
 from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S, MAX_FILE_BYTES
-from .encoders import FORMATS
+from ..adapters.audio_out import FORMATS
 from .models_api import SPEECH_MODELS
 from .openai_voices import OPENAI_VOICES
-from .speech import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
+from ..rules import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
 
 
 def _error(description: str) -> dict:

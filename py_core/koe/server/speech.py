@@ -19,22 +19,23 @@ are encoded. A client that disconnects cancels its synthesis.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, TypeVar
+from typing import Any, AsyncIterator, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import KoeError
+from ..rules import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
 from .bodies import read_json, require_object
-from .encoders import FORMATS, encoder_available
+from .disconnect import ClientGone, unless_disconnected
+from ..adapters.audio_out import FORMATS, encoder_available
 from .errors import APIError, envelope, from_koe_error
 from .limits import Slot
 from .models_api import DEFAULT_SPEECH_MODEL, SPEECH_MODELS
@@ -45,9 +46,7 @@ from .worker import SynthesisJob
 log = logging.getLogger("koe.server.speech")
 T = TypeVar("T")
 
-MAX_INPUT_CHARS = 4096
 BODY_LIMIT = 256 * 1024
-MIN_SPEED, MAX_SPEED = 0.25, 4.0
 STREAM_FORMATS = ("audio", "sse")
 #: SSE usage counts audio in 20 ms frames (Kokoro has no audio tokens; this keeps the number meaningful).
 AUDIO_FRAME_SECONDS = 0.02
@@ -115,36 +114,6 @@ def parse_speech_request(body: Any) -> SpeechRequest:
     return SpeechRequest(model, text, voice.strip(), fmt, float(speed), stream_format, stream, instructions)
 
 
-async def _until_disconnect(request: Request) -> None:
-    """Returns when the client hangs up (the body has been read, so receive() only reports that)."""
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
-
-
-class ClientGone(Exception):
-    """The client disconnected before the response started."""
-
-
-async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    """Await ``work``, but give up (ClientGone) if the client disconnects meanwhile."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_until_disconnect(request))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    try:
-        await task
-    except BaseException:
-        pass
-    raise ClientGone()
-
-
 def _sse(event: str, payload: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
 
@@ -183,7 +152,7 @@ async def create_speech(request: Request) -> Response:
         raise from_koe_error(error) from None
 
     try:
-        slot: Slot = await _unless_disconnected(request, state.capacity.acquire())
+        slot: Slot = await unless_disconnected(request, state.capacity.acquire())
     except ClientGone:
         return Response(status_code=499)
     job = state.track(SynthesisJob(engine, req.input, voice, req.speed, req.response_format,
@@ -196,12 +165,12 @@ async def create_speech(request: Request) -> Response:
         _log_metrics(job, req, outcome.value, received)
 
     try:
-        first = await _unless_disconnected(request, job.next())
+        first = await unless_disconnected(request, job.next())
         if first is None:  # cannot happen for non-empty text, but never send an empty 200 silently
             raise APIError(500, "The synthesis produced no audio.", code="no_audio")
         if not req.stream and req.stream_format == "audio":
             pieces = [first.data]
-            while (piece := await _unless_disconnected(request, job.next())) is not None:
+            while (piece := await unless_disconnected(request, job.next())) is not None:
                 pieces.append(piece.data)
             outcome.value = "completed"
             finish()

@@ -16,6 +16,7 @@ import os
 import time
 from typing import Any
 
+from ..runtime import run_sync
 from .config import ServerConfig
 from .errors import APIError
 from .limits import Capacity
@@ -27,7 +28,7 @@ LOAD_WAIT_SECONDS = 60.0
 
 
 def load_engine(config: ServerConfig) -> Any:
-    """Load the Kokoro engine once, on onnxruntime (the native runtime), with the saved custom voices."""
+    """Load the Kokoro engine once, on onnxruntime (the native runtime)."""
     from ..engine import Koe
     from ..runtimes.onnxruntime import OnnxRuntime
 
@@ -35,40 +36,35 @@ def load_engine(config: ServerConfig) -> Any:
     engine = Koe.load(config.assets, runtime=OnnxRuntime(threads=config.threads))
     log.info("model loaded in %.2fs: %d voices, %d Hz", time.perf_counter() - started, len(engine.voices()),
              engine.sample_rate)
-    load_custom_voices(engine, voices_dir(config))
     return engine
 
 
 def voices_dir(config: ServerConfig) -> str:
-    from ..custom_voices import default_voices_dir
+    from ..voice_store import default_voices_dir
 
     return config.voices_dir or default_voices_dir()
 
 
-def load_custom_voices(engine: Any, root: str) -> list[str]:
-    """Register the recipes saved in ``root`` in the engine's voice bank; a bad file is logged, never fatal."""
-    from ..custom_voices import VoiceStore, register
-    from ..errors import KoeError
+def make_service(engine: Any, root: str) -> Any:
+    """The application layer over ``engine`` with the custom voices saved in ``root`` registered.
 
-    bank = engine.voice_bank
-    store = VoiceStore(root, presets=bank.presets)
-    loaded = []
+    A file that cannot be used is logged and skipped, never fatal.
+    """
+    from ..service import KoeService
+    from ..voice_store import VoiceStore
+    from .openai_voices import OPENAI_VOICES
+
+    service = KoeService(engine, store=VoiceStore(root, presets=engine.voice_bank.presets), reserved=OPENAI_VOICES)
     try:
-        recipes = store.list()
+        loaded, problems = service.load_stored_voices()
     except OSError as error:
         log.warning("cannot read custom voices in %s: %s", root, error)
-        return loaded
-    for recipe in recipes:
-        try:
-            register(bank, recipe)
-            loaded.append(recipe.id)
-        except KoeError as error:
-            log.warning("custom voice %s skipped: %s", recipe.id, error)
-    for file_name, problem in store.problems.items():
+        return service
+    for file_name, problem in problems.items():
         log.warning("custom voice file %s skipped: %s", os.path.join(root, file_name), problem)
-    if loaded or store.problems:
+    if loaded or problems:
         log.info("%d custom voice(s) loaded from %s", len(loaded), root)
-    return loaded
+    return service
 
 
 class ServerState:
@@ -82,9 +78,7 @@ class ServerState:
         self._loading: asyncio.Task | None = None
         self._jobs: set[Any] = set()
         self.voices_dir = voices_dir(config)
-        self.custom_voice_ids: set[str] = set()  # registered in the engine's bank from ``voices_dir``
-        self._encoder: Any = None
-        self._store: Any = None
+        self._service: Any = None
         self._encoder_lock = asyncio.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -93,7 +87,7 @@ class ServerState:
         if self._engine is None:
             self._loading = asyncio.create_task(self._load())
         else:  # an engine loaded by the caller (tests share one): add this server's custom voices to it
-            self.custom_voice_ids.update(await asyncio.to_thread(load_custom_voices, self._engine, self.voices_dir))
+            self._service = await asyncio.to_thread(make_service, self._engine, self.voices_dir)
         if self.config.llm_configured:
             import httpx
 
@@ -104,7 +98,7 @@ class ServerState:
     async def _load(self) -> None:
         try:
             engine = await asyncio.to_thread(load_engine, self.config)
-            self.custom_voice_ids.update(engine.voice_bank.custom)
+            self._service = await asyncio.to_thread(make_service, engine, self.voices_dir)
             self._engine = engine
         except Exception as error:  # reported by /health and every request that needs the model
             message = getattr(error, "message", None) or str(error) or type(error).__name__
@@ -117,10 +111,10 @@ class ServerState:
         await self.stop_jobs()
         if self.http is not None:
             await self.http.aclose()
-        if self._engine is not None:  # a shared engine (tests) outlives this server: take its custom voices back
-            for voice_id in self.custom_voice_ids:
+        if self._service is not None and self._service.store is not None:
+            # A shared engine (tests) outlives this server: take back the custom voices of its folder.
+            for voice_id in self._service.store.ids():
                 self._engine.voice_bank.remove_custom(voice_id)
-            self.custom_voice_ids.clear()
 
     # --- synthesis threads --------------------------------------------------------------------
 
@@ -174,27 +168,22 @@ class ServerState:
                            code="model_unavailable")
         return self._engine
 
-    async def speaker_encoder(self, engine: Any) -> Any:
+    async def service(self) -> Any:
+        """The application layer (engine, custom voices, voice creation), waiting for the engine like :meth:`engine`."""
+        await self.engine()
+        return self._service
+
+    async def speaker_encoder(self) -> Any:
         """The speaker encoder (custom voices), loaded on first use; 503 if its model files are missing."""
-        if self._encoder is None:
-            async with self._encoder_lock:
-                if self._encoder is None:
-                    from ..speaker import SpeakerEncoder
+        service = await self.service()
+        async with self._encoder_lock:
+            from ..speaker import SpeakerEncoder
 
-                    if not SpeakerEncoder.available(engine.assets):
-                        raise APIError(503, "Custom voices are not available: the speaker encoder "
-                                            "(model/speaker/) is missing from the server's assets.",
-                                       code="speaker_encoder_missing")
-                    self._encoder = await asyncio.to_thread(SpeakerEncoder.load, engine.assets, engine.runtime)
-        return self._encoder
-
-    def voice_store(self, engine: Any) -> Any:
-        """The :class:`~koe.custom_voices.VoiceStore` of ``--voices-dir`` (one, so its lock serializes saves)."""
-        if self._store is None:
-            from ..custom_voices import VoiceStore
-
-            self._store = VoiceStore(self.voices_dir, presets=engine.voice_bank.presets)
-        return self._store
+            if not SpeakerEncoder.available(service.engine.assets):
+                raise APIError(503, "Custom voices are not available: the speaker encoder "
+                                    "(model/speaker/) is missing from the server's assets.",
+                               code="speaker_encoder_missing")
+            return await asyncio.to_thread(run_sync, service.speaker_encoder())
 
     def uptime(self) -> float:
         return time.time() - self.started_at

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .encoders import make_encoder
+from ..adapters.audio_out import make_encoder
 
 log = logging.getLogger("koe.server.speech")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ...assets import G2P_MODEL, LEXICONS
-from ...g2p import EnglishG2P
-from ...lexicon import Lexicon
-from ...normalize import normalize_text
+from .g2p import EnglishG2P
+from .lexicon import Lexicon
+from .normalize import normalize_text
 from ..base import Phonemized
 
 
@@ -27,7 +27,7 @@ async def load(loader, code: str) -> EnglishFrontEnd:
     session = await loader.session(G2P_MODEL)
     neural = None
     if session is not None:
-        from ...neural_g2p import NeuralG2P
+        from .neural_g2p import NeuralG2P
 
         neural = NeuralG2P(session).phonemize_words
     return EnglishFrontEnd(EnglishG2P(lexicon, neural), code)

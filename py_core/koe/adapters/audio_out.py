@@ -1,6 +1,7 @@
-"""Incremental audio encoders: float32 chunks in, bytes ready to send out.
+"""Audio encoding for the native interfaces (the server's responses and the CLI's files).
 
-Every format streams: :meth:`Encoder.encode` returns whatever bytes the
+One module, so both write the same PCM (rounded to nearest, as :mod:`koe.wav` does) and
+the same containers. Every format streams: :meth:`Encoder.encode` returns whatever bytes the
 encoder has finished so far, :meth:`Encoder.finish` the rest.
 
 * ``pcm``: raw 16-bit little-endian mono at the engine's rate (24 kHz).
@@ -19,12 +20,15 @@ encoder has finished so far, :meth:`Encoder.finish` the rest.
 
 With ``streaming=False`` the encoder writes to a seekable buffer and returns
 one complete file from :meth:`finish`: exact WAV sizes, MP3 with its Xing
-frame, FLAC with total samples and MD5.
+frame, FLAC with total samples and MD5. :class:`AudioFileWriter` writes a
+file chunk by chunk with those exact headers (the CLI: book-length text in
+flat memory).
 """
 
 from __future__ import annotations
 
 import io
+import os
 from array import array
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -67,8 +71,10 @@ class Encoder(Protocol):
 
 
 def to_pcm16(samples: array | np.ndarray) -> bytes:
+    """Clip to [-1, 1], scale by 32767 and round to nearest; NaN becomes 0 (exactly koe.wav.float_to_pcm16)."""
     values = np.frombuffer(samples, dtype=np.float32) if isinstance(samples, array) else samples
-    return (np.clip(values, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    values = np.nan_to_num(values.astype(np.float64), nan=0.0)
+    return np.rint(np.clip(values, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
 class PcmEncoder:
@@ -133,13 +139,14 @@ class _StreamSink:
 class AvEncoder:
     """An FFmpeg encoder + muxer (PyAV); one per response, used from one thread."""
 
-    def __init__(self, fmt: AudioFormat, sample_rate: int, streaming: bool = True) -> None:
+    def __init__(self, fmt: AudioFormat, sample_rate: int, streaming: bool = True, file=None) -> None:
         import av  # imported lazily: only these formats need FFmpeg
 
         self._av = av
         self.sample_rate = sample_rate
         self.streaming = streaming
-        self._sink: _StreamSink | io.BytesIO = _StreamSink() if streaming else io.BytesIO()
+        # ``file``: a seekable binary file the muxer writes itself (exact headers, nothing returned).
+        self._sink = file if file is not None else _StreamSink() if streaming else io.BytesIO()
         self._container = av.open(self._sink, mode="w", format=fmt.muxer, options=dict(fmt.options))
         self._stream = self._container.add_stream(fmt.codec, rate=sample_rate, layout="mono")
         if fmt.bit_rate:
@@ -181,6 +188,7 @@ class AvEncoder:
 
 
 def make_encoder(name: str, sample_rate: int, *, streaming: bool = True) -> Encoder:
+    """An encoder for format ``name`` (a key of :data:`FORMATS`)."""
     fmt = FORMATS[name]
     if name == "pcm":
         return PcmEncoder(sample_rate, streaming)
@@ -198,3 +206,62 @@ def encoder_available(name: str) -> bool:
     except ImportError:
         return False
     return FORMATS[name].codec in av.codecs_available
+
+
+#: File extensions the CLI maps to a format (the rest are the format's own name).
+EXTENSIONS = {"ogg": "opus", "oga": "opus", "opus": "opus", "m4a": "aac", "raw": "pcm"}
+
+
+def format_for_path(path: str) -> str | None:
+    """The audio format a file name asks for, or None if its extension is not one."""
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    ext = EXTENSIONS.get(ext, ext)
+    return ext if ext in FORMATS else None
+
+
+class AudioFileWriter:
+    """Writes audio chunk by chunk to ``path + '.part'`` and renames it into place when complete.
+
+    Streaming keeps memory flat for book-length input; the muxers write to the seekable file
+    themselves (exact WAV sizes, FLAC total samples, MP3 Xing frame); the rename means a
+    failed or interrupted run never leaves a truncated file under the requested name.
+    """
+
+    def __init__(self, path: str, sample_rate: int, fmt: str) -> None:
+        self.path, self.tmp, self.sample_rate, self.fmt = path, f"{path}.part", sample_rate, fmt
+        self.frames = 0
+        self._handle = open(self.tmp, "wb")
+        try:
+            if fmt in ("wav", "pcm"):
+                self._encoder: Encoder = make_encoder(fmt, sample_rate, streaming=True)
+            else:
+                self._encoder = AvEncoder(FORMATS[fmt], sample_rate, file=self._handle)
+        except BaseException:
+            self.abort()
+            raise
+
+    def write(self, samples: array) -> None:
+        data = self._encoder.encode(samples)
+        if data:
+            self._handle.write(data)
+        self.frames += len(samples)
+
+    def close(self) -> None:
+        tail = self._encoder.finish()
+        if tail:
+            self._handle.write(tail)
+        if self.fmt == "wav":  # streamed with the maximum size: now the size is known
+            self._handle.seek(0)
+            self._handle.write(wav_header(self.sample_rate, 2 * self.frames))
+        self._handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            close = getattr(self._encoder, "close", None) if hasattr(self, "_encoder") else None
+            if close is not None:
+                close()
+            self._handle.close()
+        finally:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)

@@ -39,7 +39,7 @@ import unicodedata
 from array import array
 from typing import Sequence
 
-from .runtime import Session, Tensor
+from ...runtime import Session, Tensor
 
 #: The model's input alphabet; a word is its letters followed by "</s>".
 GRAPHEMES = ("<pad>", "<unk>", "</s>") + tuple("abcdefghijklmnopqrstuvwxyz")
@@ -143,7 +143,7 @@ def _align_vowels(spelling: str, phones: list[Phone]) -> dict[int, str]:
     return dict(zip(vowels, groups)) if len(vowels) == len(groups) else {}
 
 
-class _Word:
+class _ArpabetWord:
     """Index-safe look-ups into a parsed ARPAbet word, for the context rules."""
 
     def __init__(self, phones: list[Phone], spelling: str) -> None:
@@ -225,7 +225,7 @@ class _Word:
         return None
 
 
-def _us_phone(w: _Word, i: int) -> tuple[str, int | None]:
+def _us_phone(w: _ArpabetWord, i: int) -> tuple[str, int | None]:
     """General American symbol for phone i (stress returned separately)."""
     base, stress = w.phones[i]
     if stress is None:
@@ -270,7 +270,7 @@ def _us_phone(w: _Word, i: int) -> tuple[str, int | None]:
     return VOWELS_US[base], stress
 
 
-def _gb_phone(w: _Word, i: int) -> tuple[str, int | None]:
+def _gb_phone(w: _ArpabetWord, i: int) -> tuple[str, int | None]:
     """Received Pronunciation symbol for phone i (stress returned separately)."""
     base, stress = w.phones[i]
     if stress is None:
@@ -342,7 +342,7 @@ def arpabet_to_phonemes(arpa: Sequence[str], british: bool = False, word: str | 
     ``word`` (the spelling, optional) disambiguates a few endings ARPAbet cannot:
     "-ist" ɪst vs "-est" ᵻst, "-is" vs "-ous".
     """
-    w = _Word(_parse(arpa), "".join(c for c in (word or "").lower() if "a" <= c <= "z"))
+    w = _ArpabetWord(_parse(arpa), "".join(c for c in (word or "").lower() if "a" <= c <= "z"))
     rule = _gb_phone if british else _us_phone
     out = []
     seen_primary = False

@@ -23,8 +23,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-from .lang.base import Phonemized, PhonemeToken
+from ..base import Phonemized, PhonemeToken
 from .lexicon import Lexicon, VOWELS
+from .normalize.numbers import DIGIT_WORDS
 
 _TOKEN = re.compile(
     r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*)"
@@ -35,7 +36,6 @@ _TOKEN = re.compile(
     re.S,
 )
 
-DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 BASE_FORM_CUES = frozenset("to will would can could should shall must may might do does did don't doesn't didn't won't "
                            "wouldn't can't cannot couldn't shouldn't let's please".split())
 SUBJECT_CUES = frozenset("i you we they people".split())
@@ -65,7 +65,7 @@ def starts_with_vowel_sound(phonemes: str) -> bool:
 
 
 @dataclass
-class _Word:
+class _TextItem:
     text: str
     space_after: bool
     kind: str
@@ -112,8 +112,8 @@ class EnglishG2P:
 
     # --- steps ---------------------------------------------------------------------------
 
-    def _tokenize(self, text: str) -> list[_Word]:
-        items: list[_Word] = []
+    def _tokenize(self, text: str) -> list[_TextItem]:
+        items: list[_TextItem] = []
         for match in _TOKEN.finditer(text):
             kind = match.lastgroup
             value = match.group()
@@ -123,14 +123,14 @@ class EnglishG2P:
                 continue
             if kind == "digits":
                 for digit in value:
-                    items.append(_Word(DIGIT_WORDS[int(digit)] if digit.isascii() else digit, True, "word"))
+                    items.append(_TextItem(DIGIT_WORDS[int(digit)] if digit.isascii() else digit, True, "word"))
                 items[-1].space_after = False
                 continue
-            items.append(_Word(value.replace("’", "'"), False, "word" if kind == "word" else "punct"))
+            items.append(_TextItem(value.replace("’", "'"), False, "word" if kind == "word" else "punct"))
         return items
 
     @staticmethod
-    def _is_shouting(words: list[_Word]) -> bool:
+    def _is_shouting(words: list[_TextItem]) -> bool:
         letters = [w.text for w in words if len(w.text) > 1]
         return len(letters) >= 4 and sum(w.isupper() for w in letters) / len(letters) > 0.7
 
