@@ -166,7 +166,7 @@ def can_import_misaki(python: str) -> bool:
     if python == sys.executable:
         return importlib.util.find_spec("misaki") is not None
     try:
-        return subprocess.run([python, "-c", "import misaki"], capture_output=True, timeout=120).returncode == 0
+        return subprocess.run([python, "-c", "import misaki"], capture_output=True, timeout=120, check=False).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -224,7 +224,7 @@ class Oracle:
                 self._proc.kill()
         self._log.close()
 
-    def __enter__(self) -> "Oracle":
+    def __enter__(self) -> Oracle:
         return self
 
     def __exit__(self, *exc) -> None:

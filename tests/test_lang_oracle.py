@@ -13,7 +13,6 @@ import importlib.util
 import sys
 
 import pytest
-
 from conftest import ASSETS, ROOT
 
 SAMPLE = 5
