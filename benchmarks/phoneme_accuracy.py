@@ -122,9 +122,15 @@ def read_sentences(code: str, limit: int | None = None) -> list[str] | None:
 
 # --- Koe's side ----------------------------------------------------------------------------------
 
+def _core_on_path() -> None:
+    core = str(ROOT / "py_core")
+    if core not in sys.path:
+        sys.path.insert(0, core)
+
+
 def front_end_missing(code: str) -> str | None:
     """Why Koe has no front end for ``code`` yet (None if its package exists)."""
-    sys.path.insert(0, str(ROOT / "py_core"))
+    _core_on_path()
     from koe.lang import language
 
     module = language(code).module
@@ -139,7 +145,7 @@ class KoeFrontEnds:
     """Koe's front ends on the built assets, driven synchronously (native runtime)."""
 
     def __init__(self, assets: Path = ASSETS) -> None:
-        sys.path.insert(0, str(ROOT / "py_core"))
+        _core_on_path()
         from koe.assets import DirectoryAssets
         from koe.lang.loader import FrontEnds
         from koe.runtimes.onnxruntime import OnnxRuntime

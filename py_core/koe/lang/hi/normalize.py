@@ -44,6 +44,8 @@ _MONTH_YEAR = re.compile(r"(" + MONTH_NAMES + r")(,?\s+)(\d{4})\b")
 _ERA_YEAR = re.compile(r"(सन्|सन|वर्ष|साल)(\s+)(\d{4})\b|\b(\d{4})(\s*)(ई[.॰]|ईसवी|ईस्वी)")
 _ORDINAL = re.compile(r"\b(\d+)\s?(वाँ|वां|वीं|वें)")
 _UNIT = re.compile(r"(" + NUMBER + r")\s?(" + "|".join(UNITS_AFTER_NUMBER) + r")\b")
+_RANGE = re.compile(r"\b(" + NUMBER + r")\s?[-–]\s?(" + NUMBER + r")\b")
+_NEGATIVE = re.compile(r"(?<![\w.])[-−](?=\d)")
 _NUMBER = re.compile(NUMBER)
 
 
@@ -118,6 +120,8 @@ def normalize_text(text: str) -> str:
     text = _ERA_YEAR.sub(_era_year, text)
     text = _ORDINAL.sub(_ordinal, text)
     text = _UNIT.sub(lambda m: f"{_amount(m.group(1))} {UNITS_AFTER_NUMBER[m.group(2)]}", text)
+    text = _RANGE.sub(lambda m: f"{m.group(1)} से {m.group(2)}", text)  # 10-15 लोग: दस से पंद्रह
+    text = _NEGATIVE.sub("ऋण ", text)
     text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).replace("॰", ".")], text)
     text = _NUMBER.sub(lambda m: f" {_amount(m.group(0))} ", text)
     for symbol, words in SYMBOLS.items():
