@@ -176,3 +176,9 @@ def test_every_symbol_is_in_kokoros_vocabulary(hindi, vocab):
             "आँखें गईं ऑफ़िस 1,50,000 रुपये 7:45 बजे 21वाँ")
     result = phonemize(hindi, text)
     assert set(result.phonemes) - {" "} <= vocab
+
+
+def test_phonemize_reads_what_normalize_left(hindi):
+    result = run_sync(hindi.phonemize("मेरे पास ३ किताबें हैं।"))
+    assert [t.text for t in result.tokens][2:4] == ["तीन", "किताबें"]
+    assert result.tokens[-1].text == "." and result.tokens[-1].ends_sentence

@@ -15,7 +15,7 @@ from ..base import PUNCTUATION, PhonemeToken, Phonemized
 from .g2p import compound_phonemes, word_phonemes
 from .lexicon import UNSTRESSED
 from .normalize import normalize_text
-from .numbers import UNITS, cardinal, decimal
+from .numbers import digits_in_words
 
 #: The language whose front end reads Latin-script words inside Hindi text.
 LATIN_LANGUAGE = "en-gb"
@@ -116,14 +116,7 @@ def _space_after(tokens: list[PhonemeToken]) -> None:
 
 def _number(match: re.Match, tokens: list[PhonemeToken]) -> None:
     """Digits left in the text (normally ``normalize`` has written them out): one token per word."""
-    digits = match.group().translate(str.maketrans("०१२३४५६७८९", "0123456789"))
-    if "." in digits:
-        words = decimal(digits)
-    elif len(digits) > 15 or len(digits) > 1 and digits.startswith("0"):
-        words = " ".join(UNITS[int(d)] for d in digits)
-    else:
-        words = cardinal(int(digits))
-    parts = words.split()
+    parts = digits_in_words(match.group()).split()
     for k, word in enumerate(parts):
         tokens.append(PhonemeToken(word, word_phonemes(word), k + 1 < len(parts), "word", match.span()))
 

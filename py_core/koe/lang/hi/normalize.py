@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import UNITS, cardinal, decimal, ordinal, year
-
-DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+from .numbers import DEVANAGARI_DIGITS, cardinal, digits_in_words, ordinal, year
 
 MONTHS = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर",
           "नवंबर", "दिसंबर")
@@ -47,15 +45,6 @@ _UNIT = re.compile(r"(" + NUMBER + r")\s?(" + "|".join(UNITS_AFTER_NUMBER) + r")
 _RANGE = re.compile(r"\b(" + NUMBER + r")\s?[-–]\s?(" + NUMBER + r")\b")
 _NEGATIVE = re.compile(r"(?<![\w.])[-−](?=\d)")
 _NUMBER = re.compile(NUMBER)
-
-
-def _amount(text: str) -> str:
-    text = text.replace(",", "")
-    if "." in text:
-        return decimal(text)
-    if len(text) > 1 and text.startswith("0") or len(text) > 15:
-        return " ".join(UNITS[int(d)] for d in text)  # a code or phone number: digit by digit
-    return cardinal(int(text))
 
 
 def _money(match: re.Match) -> str:
@@ -113,17 +102,17 @@ def normalize_text(text: str) -> str:
         return ""
     text = text.translate(DEVANAGARI_DIGITS)
     text = _MONEY.sub(_money, text)
-    text = _PERCENT.sub(lambda m: f"{_amount(m.group(1))} प्रतिशत", text)
+    text = _PERCENT.sub(lambda m: f"{digits_in_words(m.group(1))} प्रतिशत", text)
     text = _TIME.sub(_time, text)
     text = _NUMERIC_DATE.sub(_numeric_date, text)
     text = _MONTH_YEAR.sub(lambda m: f"{m.group(1)}{m.group(2)}{year(int(m.group(3)))}", text)
     text = _ERA_YEAR.sub(_era_year, text)
     text = _ORDINAL.sub(_ordinal, text)
-    text = _UNIT.sub(lambda m: f"{_amount(m.group(1))} {UNITS_AFTER_NUMBER[m.group(2)]}", text)
+    text = _UNIT.sub(lambda m: f"{digits_in_words(m.group(1))} {UNITS_AFTER_NUMBER[m.group(2)]}", text)
     text = _RANGE.sub(lambda m: f"{m.group(1)} से {m.group(2)}", text)  # 10-15 लोग: दस से पंद्रह
     text = _NEGATIVE.sub("ऋण ", text)
     text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).replace("॰", ".")], text)
-    text = _NUMBER.sub(lambda m: f" {_amount(m.group(0))} ", text)
+    text = _NUMBER.sub(lambda m: f" {digits_in_words(m.group(0))} ", text)
     for symbol, words in SYMBOLS.items():
         text = text.replace(symbol, words)
     text = text.replace("॥", ".").replace("।", ".").replace("॰", "")

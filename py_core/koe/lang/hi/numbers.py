@@ -20,6 +20,8 @@ UNITS = (
 ).split()
 assert len(UNITS) == 100
 
+DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+
 HUNDRED, THOUSAND, LAKH, CRORE = "सौ", "हज़ार", "लाख", "करोड़"
 MINUS, POINT = "ऋण", "दशमलव"
 
@@ -62,6 +64,17 @@ def decimal(text: str) -> str:
         words.append(POINT)
         words += [UNITS[int(d)] for d in fraction]
     return " ".join(words)
+
+
+def digits_in_words(text: str) -> str:
+    """A written number in words: "1,25,000" (any grouping), "3.5", or a code such as "0421"
+    (leading zero, or too long to be a quantity) digit by digit. Devanagari digits allowed."""
+    text = text.translate(DEVANAGARI_DIGITS).replace(",", "")
+    if "." in text:
+        return decimal(text)
+    if len(text) > 1 and text.startswith("0") or len(text) > 15:
+        return " ".join(UNITS[int(d)] for d in text)
+    return cardinal(int(text))
 
 
 def ordinal(n: int, ending: str = "ा") -> str:
