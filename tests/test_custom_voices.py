@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from koe import cli
-from koe.adapters.audio_in import MAX_FILE_BYTES, load_reference
+from koe.adapters.audio_in import load_reference
 from koe.errors import InvalidRecipeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
 from koe.recipe import Recipe
-from koe.rules import check_id, clean_name, slugify
+from koe.rules import MAX_REFERENCE_BYTES, check_id, clean_name, slugify
 from koe.runtime import run_sync
 from koe.service import KoeService
 from koe.speaker import SpeakerEncoder, cosine, prepare_reference
@@ -225,7 +225,7 @@ def test_bad_reference_files_give_clear_errors_and_leave_voices_intact(engine, e
         if code == "too_large":
             assert time.monotonic() - started < 1.0
             with pytest.raises(ReferenceAudioError):
-                load_reference(b"\x00" * (MAX_FILE_BYTES + 1))
+                load_reference(b"\x00" * (MAX_REFERENCE_BYTES + 1))
     assert store.list() == [kept]
 
 

@@ -22,6 +22,8 @@ VOICE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 #: Slugs made from names are shorter than ids, so ``_2``-style suffixes still fit.
 MAX_SLUG_CHARS = 48
 DEFAULT_VOICE_PREFIX = "added_speaker_"
+#: A reference recording's file size limit: a 60 s reference is under 12 MB even as 48 kHz stereo float WAV.
+MAX_REFERENCE_BYTES = 50 * 1024 * 1024
 _VOICE_ID = re.compile(VOICE_ID_PATTERN)
 
 
@@ -88,4 +90,5 @@ def exported() -> dict:
     """The rules as the build writes them into ``koe-manifest.json`` for the page."""
     return {"min_speed": MIN_SPEED, "max_speed": MAX_SPEED, "max_input_chars": MAX_INPUT_CHARS,
             "max_name_chars": MAX_NAME_CHARS, "voice_id_pattern": VOICE_ID_PATTERN,
-            "max_slug_chars": MAX_SLUG_CHARS, "default_voice_prefix": DEFAULT_VOICE_PREFIX}
+            "max_slug_chars": MAX_SLUG_CHARS, "default_voice_prefix": DEFAULT_VOICE_PREFIX,
+            "max_reference_bytes": MAX_REFERENCE_BYTES}

@@ -21,8 +21,8 @@ from .speaker import EMBEDDING_DIM, SpeakerEncoder, cosine
 from .voices import VoiceBank
 
 DEFAULT_BUDGET_S = 60.0
-#: What candidate mixes say while the search measures them (about 4 s of speech). A probe
-#: twice as long measured no better on the benchmark (mean 0.691 vs 0.694) at twice the cost.
+#: What candidate mixes say while the search measures them (about 4 s of speech); a probe twice
+#: as long scored no better on benchmarks/voice_match_quality.py at twice the cost.
 PROBE_TEXT = "Rice is often served in round bowls, and a pot of tea helps to pass the evening."
 TOP_K = 5                      # voices in the starting mix
 POOL_SIZE = 8                  # voices the search may use

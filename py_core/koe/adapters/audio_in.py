@@ -17,15 +17,15 @@ from array import array
 import numpy as np
 
 from ..errors import ReferenceAudioError
+from ..rules import MAX_REFERENCE_BYTES
 from ..speaker import MAX_INPUT_S, SAMPLE_RATE
 
-MAX_FILE_BYTES = 50 * 1024 * 1024   # a 60 s reference is under 12 MB even as 48 kHz stereo float WAV
 MIN_SAMPLE_RATE = 8000
 
 
 def _too_large(size: int) -> ReferenceAudioError:
     return ReferenceAudioError("too_large", f"The audio file is {size / 1e6:.0f} MB; the limit is "
-                                            f"{MAX_FILE_BYTES / 1e6:.0f} MB (a reference needs only 10 to 60 s).")
+                                            f"{MAX_REFERENCE_BYTES / 1e6:.0f} MB (a reference needs only 10 to 60 s).")
 
 
 def _too_long(seconds: float) -> ReferenceAudioError:
@@ -77,7 +77,7 @@ def _decode_av(source) -> tuple[np.ndarray, int]:
 def decode(data: bytes | str | os.PathLike) -> tuple[np.ndarray, int]:
     """Mono float32 samples and their rate from file bytes or a path; raises ReferenceAudioError."""
     if isinstance(data, (bytes, bytearray, memoryview)):
-        if len(data) > MAX_FILE_BYTES:
+        if len(data) > MAX_REFERENCE_BYTES:
             raise _too_large(len(data))
         if not data:
             raise _not_audio("the file is empty")
@@ -87,7 +87,7 @@ def decode(data: bytes | str | os.PathLike) -> tuple[np.ndarray, int]:
             size = os.path.getsize(data)
         except OSError as error:
             raise ReferenceAudioError("not_audio", f"Cannot read {os.fspath(data)}: {error.strerror}.") from None
-        if size > MAX_FILE_BYTES:
+        if size > MAX_REFERENCE_BYTES:
             raise _too_large(size)
         if size == 0:
             raise _not_audio("the file is empty")

@@ -2,7 +2,7 @@
 
 * ``POST /v1/audio/voices`` - ``multipart/form-data`` with ``file`` (or OpenAI's
   ``audio_sample``): a recording of one speaker, 3 to 60 s of speech (wav, flac,
-  ogg, mp3; at most :data:`~koe.adapters.audio_in.MAX_FILE_BYTES`); optional
+  ogg, mp3; at most :data:`~koe.rules.MAX_REFERENCE_BYTES`); optional
   ``name`` (default ``added_speaker_N``), ``language`` (e.g. ``en-gb``: favours
   that accent's voices) and ``budget`` (seconds of search, default
   :data:`DEFAULT_BUDGET_S`, capped at :data:`MAX_BUDGET_S`). Answers 201 with the
@@ -37,18 +37,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from ..errors import InvalidRecipeError, ReferenceAudioError, UnknownVoiceError, VoiceExistsError
+from ..errors import (
+    InvalidRecipeError,
+    ReferenceAudioError,
+    UnknownVoiceError,
+    VoiceExistsError,
+)
+from ..rules import MAX_REFERENCE_BYTES
+from .disconnect import ClientGone, unless_disconnected
 from .errors import APIError
 from .limits import Slot
 from .openai_voices import OPENAI_VOICES, kokoro_voice
-from .disconnect import ClientGone, unless_disconnected
 from .voices_api import custom_entry, voice_entry
 from .worker import ThreadJob
 
 log = logging.getLogger("koe.server.voices")
 
-MAX_FILE_BYTES = 50 * 1024 * 1024        # = koe.adapters.audio_in.MAX_FILE_BYTES (not imported: numpy)
-BODY_LIMIT = MAX_FILE_BYTES + 1024 * 1024  # the file plus the form's other fields and boundaries
+BODY_LIMIT = MAX_REFERENCE_BYTES + 1024 * 1024  # the file plus the form's other fields and boundaries
 DEFAULT_BUDGET_S = 20.0
 MAX_BUDGET_S = 120.0
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -63,7 +68,7 @@ def _reference_error(error: ReferenceAudioError) -> APIError:
 
 
 def _too_large() -> APIError:
-    return APIError(413, f"The upload is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (a reference needs only "
+    return APIError(413, f"The upload is larger than {MAX_REFERENCE_BYTES // (1024 * 1024)} MB (a reference needs only "
                          "10 to 60 s of speech).", code="request_too_large", param="file")
 
 
@@ -198,7 +203,7 @@ async def create_voice(request: Request) -> Response:
         budget = _budget(_text_field(form, "budget"))
         service = await state.service()
         _check_name(name, service)
-        data = await upload.read(MAX_FILE_BYTES + 1)
+        data = await upload.read(MAX_REFERENCE_BYTES + 1)
         source = f"file:{_file_name(upload)}"
     finally:
         await form.close()

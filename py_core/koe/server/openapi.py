@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import __version__
-from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S, MAX_FILE_BYTES
 from ..adapters.audio_out import FORMATS
+from ..rules import MAX_INPUT_CHARS, MAX_REFERENCE_BYTES, MAX_SPEED, MIN_SPEED
+from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S
 from .models_api import SPEECH_MODELS
 from .openai_voices import OPENAI_VOICES
-from ..rules import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
 
 
 def _error(description: str) -> dict:
@@ -38,8 +38,8 @@ def build_schema() -> dict:
     proxy_errors = {"502": _error("Upstream unreachable"), "503": _error("No LLM configured"),
                     "504": _error("Upstream timed out")}
     audio_types = {fmt.media_type: {"schema": {"type": "string", "format": "binary"}} for fmt in FORMATS.values()}
-    audio_types["text/event-stream"] = {"schema": {"type": "string"},
-                                        "description": "stream_format=sse: speech.audio.delta / speech.audio.done"}
+    audio_types["text/event-stream"] = {"schema": {
+        "type": "string", "description": "stream_format=sse: speech.audio.delta events, then speech.audio.done"}}
     any_json = {"type": "object", "additionalProperties": True}
     return {
         "openapi": "3.1.0",
@@ -73,7 +73,7 @@ def build_schema() -> dict:
                 "responses": {"201": _json({"$ref": "#/components/schemas/Voice"}, "The saved custom voice"),
                               "400": _error("Bad field, or unusable speech (silent, too_short, too_long, clipped)"),
                               "409": _error("The name is taken by a preset, an OpenAI voice name or a custom voice"),
-                              "413": _error(f"Upload over {MAX_FILE_BYTES // (1024 * 1024)} MB"),
+                              "413": _error(f"Upload over {MAX_REFERENCE_BYTES // (1024 * 1024)} MB"),
                               "415": _error("Not multipart/form-data, or the file is not audio"),
                               "429": errors["429"], "503": errors["503"]},
             }},

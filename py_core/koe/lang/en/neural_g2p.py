@@ -25,9 +25,8 @@ misaki's conventions, learnt from ``us_gold.json``/``gb_gold.json``:
 
 ARPAbet loses some distinctions misaki keeps ("-ist" ɪst vs "-est" ᵻst, LOT vs
 PALM, "new" njˈuː in RP), so the converter takes the spelling as an optional
-hint. Agreement with misaki's gold dictionaries (model + converter, measured on
-every lowercase gold word): 43% exact / 0.18 mean normalised edit distance (US),
-41% / 0.19 (GB); see ``tests/test_neural_g2p.py``.
+hint. ``tests/test_neural_g2p.py`` measures the agreement with misaki's gold
+dictionaries (model + converter).
 
 Flaps stay ɾ as in the dictionaries; the caller applies any later rewriting
 (misaki turns ɾ into T for Kokoro v1.0) to dictionary and neural output alike.
