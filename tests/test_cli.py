@@ -72,3 +72,26 @@ def test_phonemize_shows_normalized_text_and_phonemes():
     assert result.returncode == 0, result.stderr
     assert "normalized: Doctor Smith paid five dollars." in result.stdout
     assert "phonemes:" in result.stdout and "dˈɑktəɹ" in result.stdout
+
+
+def test_a_text_that_says_serve_is_spoken_not_served(tmp_path):
+    out = tmp_path / "serve.wav"
+    result = koe("say", "serve", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert decode_wav(out.read_bytes())[1] == 24000
+
+
+def test_cli_and_server_encode_the_same_pcm(tmp_path, engine):
+    """One encoder module: a WAV from the CLI holds exactly the samples the server's encoder writes."""
+    import numpy as np
+
+    from koe.adapters.audio_out import make_encoder
+
+    out = tmp_path / "same.wav"
+    text = "The same samples, rounded the same way."
+    assert koe("say", text, "-o", str(out), "--voice", "af_heart").returncode == 0
+    audio = engine.synthesize_all(text, "af_heart")
+    encoder = make_encoder("pcm", 24000, streaming=True)
+    server_pcm = encoder.encode(audio) + encoder.finish()
+    cli_pcm = out.read_bytes()[44:]
+    assert np.array_equal(np.frombuffer(cli_pcm, "<i2"), np.frombuffer(server_pcm, "<i2"))
