@@ -3,14 +3,11 @@
 //   {type: 'create', modelUrl, options, threads, backend} -> {createMs}
 //   {type: 'run', chunks} -> {ms, samples}        (one pass over all chunks)
 import * as ort from '../ort/ort.webgpu.min.mjs';
+import { typedArrayOf } from '../worker/tensors.mjs';
 
-const TYPED = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array };
 let session = null;
 
-const feedsOf = (chunk) => Object.fromEntries(Object.entries(chunk).map(([name, t]) => {
-  const values = t.dtype === 'int64' ? t.data.map((v) => BigInt(v)) : t.data;
-  return [name, new ort.Tensor(t.dtype, TYPED[t.dtype].from(values), t.shape)];
-}));
+const feedsOf = (chunk) => Object.fromEntries(Object.entries(chunk).map(([name, t]) => [name, new ort.Tensor(t.dtype, typedArrayOf(t.dtype, t.data), t.shape)]));
 
 self.onmessage = async ({ data }) => {
   try {

@@ -213,29 +213,75 @@ def test_llm_mode_streams_reply_and_speaks_it(browser, server):
         browser.call("await ctx.page.getByTestId('llm-toggle').uncheck();")
 
 
-def test_custom_voice_import_export_delete(browser, tmp_path):
-    recipe = {"format": "koe-voice", "name": "Warm mix",
+def test_custom_voice_import_export_rename_delete(browser, tmp_path):
+    """Recipes are kept as the engine returns them: export -> import keeps score, embedding and source;
+    ids and names are decided by the engine (koe.rules), not by the page."""
+    from koe.recipe import Recipe
+
+    embedding = [round(0.01 * ((i * 37) % 200 - 100), 5) for i in range(256)]
+    recipe = {"format": "koe-voice", "version": 1, "name": "Warm mix", "source": "file:alice.wav", "score": 0.8125,
+              "seconds": 12.5, "embedding": embedding, "language": "en-us", "gender": "female",
               "components": [{"voice": "af_heart", "weight": 2}, {"voice": "bf_emma", "weight": 1}]}
     path = tmp_path / "warm.koe-voice.json"
     path.write_text(json.dumps(recipe))
-    out = browser.call("""
+    imported = browser.call("""
+        const has = (id) => [...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === id);
+        const exportSelected = async () => {
+          const download = ctx.page.waitForEvent('download');
+          await ctx.page.getByTestId('ref-export').click();
+          const file = await download;
+          return { name: file.suggestedFilename(), data: JSON.parse((await import('node:fs')).readFileSync(await file.path(), 'utf8')) };
+        };
+        const before = await ctx.page.evaluate(() => document.querySelectorAll('[data-testid=voice] option').length);
         await ctx.page.getByTestId('ref-import').setInputFiles(args.path);
-        await ctx.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === 'custom_warm_mix'), null, { timeout: 60000 });
-        const selected = await ctx.page.getByTestId('voice').inputValue();
-        const download = ctx.page.waitForEvent('download');
-        await ctx.page.getByTestId('ref-export').click();
-        const exported = JSON.parse(require('node:fs').readFileSync(await (await download).path(), 'utf8'));
-        await ctx.page.getByTestId('ref-delete').click();
-        await ctx.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === 'custom_warm_mix'), null, { timeout: 60000 });
-        return { selected, exported, noReference: await ctx.page.getByTestId('ref-create').isDisabled() };
-    """.replace("require('node:fs')", "(await import('node:fs'))"), path=str(path))
-    assert out["selected"] == "custom_warm_mix"
-    assert out["exported"]["components"] == recipe["components"] and out["exported"]["name"] == "Warm mix"
-    # The file is the engine's shareable recipe format: the CLI and the server import it as is.
-    from koe.recipe import Recipe
+        await ctx.page.waitForFunction((n) => document.querySelectorAll('[data-testid=voice] option').length > n, before, { timeout: 60000 });
+        const first = await exportSelected();
+        // The exported file imports again, as a second voice with a free id.
+        await ctx.page.getByTestId('ref-import').setInputFiles({ name: 'again.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(first.data)) });
+        await ctx.page.waitForFunction((n) => document.querySelectorAll('[data-testid=voice] option').length > n + 1, before, { timeout: 60000 });
+        const second = await exportSelected();
+        return { first, second, stored: await ctx.page.evaluate(() => JSON.parse(localStorage.getItem('koe.customVoices'))) };
+    """, path=str(path))
+    first, second = imported["first"]["data"], imported["second"]["data"]
+    assert first["id"] == "warm_mix" and imported["first"]["name"] == "warm_mix.koe-voice.json"
+    assert second["id"] == "warm_mix_2" and second["name"] == "Warm mix"
+    for exported in (first, second):
+        assert Recipe.from_dict(exported) == Recipe.from_dict({**recipe, "id": exported["id"], "created": exported["created"]})
+        assert exported["embedding"] == embedding and exported["score"] == 0.8125 and exported["source"] == "file:alice.wav"
+    assert [r["id"] for r in imported["stored"]] == ["warm_mix", "warm_mix_2"]
+    assert imported["stored"][0] == first  # stored exactly as the engine returned it
 
-    imported = Recipe.from_dict(out["exported"], ["af_heart", "bf_emma"])
-    assert [voice for voice, _ in imported.components] == ["af_heart", "bf_emma"]
+    # Rename: the engine cleans the name; the id (used in texts and links) stays.
+    fill(browser, "ref-name", "  Warm   mix, take two\u0007 ")
+    renamed = browser.call("""
+        await ctx.page.getByTestId('ref-rename').click();
+        await ctx.page.waitForFunction(() => /Renamed/.test(document.querySelector('[data-testid=ref-status]').textContent), null, { timeout: 60000 });
+        return await ctx.page.evaluate(() => ({ selected: document.querySelector('[data-testid=voice]').selectedOptions[0].textContent,
+          stored: JSON.parse(localStorage.getItem('koe.customVoices')).map((r) => [r.id, r.name]) }));
+    """)
+    assert renamed["selected"] == "Warm mix, take two"
+    assert renamed["stored"] == [["warm_mix", "Warm mix"], ["warm_mix_2", "Warm mix, take two"]]
+
+    # A file that is not a recipe: the engine's message, nothing changes.
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "No parts", "components": [{"voice": "nobody", "weight": 1}]}))
+    browser.call("await ctx.page.getByTestId('ref-import').setInputFiles(args.path);", path=str(bad))
+    status = browser.call("""
+        await ctx.page.waitForFunction(() => /Import failed/.test(document.querySelector('[data-testid=status]').textContent), null, { timeout: 60000 });
+        return await ctx.page.evaluate(() => document.querySelector('[data-testid=status]').textContent);
+    """)
+    assert "'nobody'" in status and "not a preset voice" in status, status
+
+    out = browser.call("""
+        for (const id of ['warm_mix', 'warm_mix_2']) {
+          await ctx.page.getByTestId('voice').selectOption(id);
+          await ctx.page.getByTestId('ref-delete').click();
+          await ctx.page.waitForFunction((id) => ![...document.querySelectorAll('[data-testid=voice] option')].some((o) => o.value === id), id, { timeout: 60000 });
+        }
+        return { stored: await ctx.page.evaluate(() => JSON.parse(localStorage.getItem('koe.customVoices'))),
+          noReference: await ctx.page.getByTestId('ref-create').isDisabled() };
+    """)
+    assert out["stored"] == []
     assert out["noReference"] is True  # Create voice waits for a recording or a file (tests/test_web_voices.py)
 
 

@@ -100,7 +100,7 @@ def test_bad_references_show_clear_errors_and_keep_voices(browser, engine, tmp_p
         recipe = tmp_path / "keep.koe-voice.json"
         recipe.write_text(json.dumps({"name": "Keep me", "components": [["af_heart", 1]]}))
         browser.call("await ctx.page.getByTestId('ref-import').setInputFiles(args.path);", path=str(recipe))
-        before = ["custom_keep_me"]
+        before = ["keep_me"]
     short = tmp_path / "short.wav"
     short.write_bytes(encode_wav(engine.synthesize_all("Hello.", "af_heart")[:engine.sample_rate], engine.sample_rate))
     notes = tmp_path / "notes.wav"
@@ -127,8 +127,12 @@ def test_microphone_recording_with_fake_device(browser):
         await ctx.page.getByTestId('ref-record').click();
         await ctx.page.waitForFunction(() => !window.koeApp.recording, null, { timeout: 20000 });
         return { during, status: await ctx.page.evaluate(() => document.querySelector('[data-testid=ref-status]').textContent),
-          create: await ctx.page.getByTestId('ref-create').isEnabled() };
+          create: await ctx.page.getByTestId('ref-create').isEnabled(),
+          reference: await ctx.page.evaluate(() => ({ rate: window.koeApp.reference.rate, n: window.koeApp.reference.samples.length })) };
     """)
     assert out["during"]["visible"] and out["during"]["timer"].startswith("0:01"), out
     assert out["status"].startswith("Recorded "), out
     assert out["create"]
+    # Recorded at the speaker encoder's rate (the browser resamples the microphone): no WAV round trip.
+    seconds = float(out["status"].split()[1])
+    assert out["reference"]["rate"] == 16000 and abs(out["reference"]["n"] - seconds * 16000) <= 0.06 * 16000, out

@@ -10,9 +10,12 @@ dictionaries there). Everything the page needs is self-hosted; nothing comes fro
   ``wasm`` and ``webgpu`` execution providers;
 * ``py/``       pure-Python wheels installed in the page by micropip: ``koe`` (built
   from py_core with ``pip wheel --no-deps``), ``micropip`` and ``num2words``;
-* the app itself (web/index.html, web/app/, web/koe.mjs, web/worker.mjs, web/sw.js);
-* ``koe-manifest.json``: every shipped file with size and sha256, plus the build hashes the
-  service worker names its caches after (a rebuild with changes replaces the caches).
+* the app itself (web/index.html, web/app/, web/koe.mjs, web/worker.mjs, web/worker/, web/sw.js);
+* ``koe-manifest.json``: every shipped file with size, sha256 and cache group, the build hashes
+  the service worker names its caches after (a rebuild with changes replaces the caches), and
+  the facts the JavaScript must not restate, exported from py_core: the limits and naming rules
+  (``rules``, from :mod:`koe.rules`) and the model variants in the browser's order of preference
+  (``models``, from :mod:`koe.assets`).
 
 npm packages come from ``npm ci`` (integrity-checked against package-lock.json); the
 wheels from ``pip download`` are checked against the sha256 pinned below. Writes are
@@ -35,6 +38,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_assets import BuildError, atomic_write, log, sha256_of, stamp_ok, write_stamp  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py_core"))
+from koe import rules  # noqa: E402  (limits and id/name rules, exported for the page)
+from koe.assets import BROWSER_MODEL_ORDER, MODEL_VARIANTS  # noqa: E402  (the one table of model variants)
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("KOE_CACHE", ROOT / ".cache"))
 STAMPS = CACHE / "stamps"
@@ -52,8 +59,10 @@ WHEEL_PINS = {
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 ORT_FILES = ["ort.webgpu.min.mjs", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm"]
 #: App sources copied from web/ (relative paths; folders are copied whole).
-APP_SOURCES = ["index.html", "koe.mjs", "worker.mjs", "app"]  # sw.js: written with its cache names
+APP_SOURCES = ["index.html", "koe.mjs", "worker.mjs", "worker", "app"]  # sw.js: written with its cache names
 #: Folders of web/public that hold large, rarely changing data (their own service-worker cache).
+#: The one place a file's cache group is decided: the manifest records it per file, and the
+#: worker and the service worker read it from there.
 DATA_DIRS = ("model/", "embeddings/", "lexicon/")
 MANIFEST = "koe-manifest.json"
 
@@ -235,6 +244,13 @@ def file_hashes(files: list[Path]) -> dict[str, str]:
     return out
 
 
+def browser_models() -> list[dict]:
+    """The Kokoro model variants in the browser's order of preference (the worker loads the first
+    one the build has, unless the page asks for another)."""
+    return [{"key": key, "path": MODEL_VARIANTS[key].path, "options": dict(MODEL_VARIANTS[key].options),
+             "float": MODEL_VARIANTS[key].float} for key in BROWSER_MODEL_ORDER]
+
+
 def write_manifest(wheels: dict[str, str]) -> dict:
     files = sorted(p for p in PUBLIC.rglob("*") if p.is_file() and not p.name.startswith(".")
                    and p.name != MANIFEST)
@@ -250,9 +266,12 @@ def write_manifest(wheels: dict[str, str]) -> dict:
         return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
     app_hash, data_hash = group_hash("app"), group_hash("data")
-    # sw.js carries the cache names, so a change anywhere installs a new service worker.
+    # sw.js carries the cache names and the data group's files, so a change anywhere installs a
+    # new service worker.
+    data_files = sorted(k for k, v in entries.items() if v["group"] == "data")
     sw = (WEB / "sw.js").read_text(encoding="utf-8")
     sw = sw.replace("__APP_HASH__", app_hash).replace("__DATA_HASH__", data_hash)
+    sw = sw.replace("__DATA_FILES__", json.dumps(data_files, separators=(",", ":")))
     atomic_write(PUBLIC / "sw.js", sw.encode("utf-8"))
     entries["sw.js"] = {"bytes": (PUBLIC / "sw.js").stat().st_size, "sha256": sha256_of(PUBLIC / "sw.js"), "group": "app"}
     manifest = {
@@ -262,6 +281,8 @@ def write_manifest(wheels: dict[str, str]) -> dict:
         "data_hash": data_hash,
         "wheels": wheels,
         "runtimes": {"pyodide": NPM_PINS["pyodide"], "onnxruntime-web": NPM_PINS["onnxruntime-web"]},
+        "rules": rules.exported(),
+        "models": browser_models(),
         "files": entries,
     }
     atomic_write(PUBLIC / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())

@@ -114,6 +114,11 @@ export class Koe {
     return this.info ? this.info.voices.default : 'af_heart';
   }
 
+  /** The limits and naming rules the engine enforces (koe.rules, from koe-manifest.json). */
+  get rules() {
+    return this.info ? this.info.rules : null;
+  }
+
   /** Switch backend ('auto' | 'cpu' | 'webgpu'); resolves to {backend, reason, notice?}. */
   async setBackend(backend) {
     await this.ready;
@@ -123,12 +128,28 @@ export class Koe {
     return decision;
   }
 
-  /** Replace the custom voices (recipes: [{id, name, components: [[preset, weight], ...]}]). */
+  /**
+   * Make `recipes` the custom voices: recipe dicts as the engine writes them (Recipe.to_dict();
+   * older `{id, name, components: [[preset, weight], ...]}` entries are accepted too). Resolves to
+   * `{recipes, problems, voices}`: the validated recipes (store these), one message per refused one.
+   */
   async setCustomVoices(recipes) {
     await this.ready;
     const result = await this._call('custom-voices', { recipes });
     this.info.voices = result.voices;
     return result;
+  }
+
+  /** A shared recipe (e.g. an imported file), validated and given an id not in `takenIds` nor the engine's; not registered. */
+  async importRecipe(recipe, takenIds = []) {
+    await this.ready;
+    return this._call('import-recipe', { recipe, taken: takenIds });
+  }
+
+  /** `recipe` under a new display name (cleaned by the engine; the id stays). */
+  async renameRecipe(recipe, name) {
+    await this.ready;
+    return this._call('rename-recipe', { recipe, name });
   }
 
   /**
@@ -291,6 +312,24 @@ export async function decodeAudioTo16k(file, { maxBytes = 100 * 1024 * 1024 } = 
   }
   if (buffer.numberOfChannels > 1) for (let i = 0; i < out.length; i++) out[i] /= buffer.numberOfChannels;
   return out;
+}
+
+/**
+ * Mono samples at `rate` -> Float32Array at 16 kHz (the speaker encoder's rate), rendered by an
+ * OfflineAudioContext. Samples already at 16 kHz are returned as they are.
+ */
+export async function resampleTo16k(samples, rate) {
+  if (rate === 16000) return samples;
+  const Offline = globalThis.OfflineAudioContext || globalThis.webkitOfflineAudioContext;
+  if (!Offline) throw new KoeError('This browser cannot resample audio (no Web Audio API).', 'not_audio');
+  const context = new Offline(1, Math.max(1, Math.round(samples.length * 16000 / rate)), 16000);
+  const buffer = context.createBuffer(1, samples.length, rate);
+  buffer.copyToChannel(samples, 0);
+  const source = context.createBufferSource();
+  source.buffer = buffer;
+  source.connect(context.destination);
+  source.start();
+  return (await context.startRendering()).getChannelData(0);
 }
 
 export function createKoe(options) {

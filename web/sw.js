@@ -2,7 +2,7 @@
 //
 // * Caches are versioned by build hashes that tools/build_web.py writes into this file: the app
 //   and runtimes (koe-app-<hash>) and the model, voices and dictionaries (koe-data-<hash>, which
-//   changes rarely). A new build installs a new worker, which deletes the old caches on activate.
+//   changes rarely; the build also writes the list of these files, the manifest's data group). A new build installs a new worker, which deletes the old caches on activate.
 // * Cache first for every file of the build (they are immutable within a build), network on a
 //   miss (then cached). API paths (/v1/, /llm/, /health) always go to the network.
 // * Every response it serves gets COOP/COEP/CORP headers, so a static host that cannot set them
@@ -10,6 +10,8 @@
 //   coi-serviceworker. The page reloads once after the first install to pick that up.
 const APP_CACHE = 'koe-app-__APP_HASH__';
 const DATA_CACHE = 'koe-data-__DATA_HASH__';
+/** The files of the manifest's "data" group (written by the build): everything else is app. */
+const DATA_FILES = new Set(__DATA_FILES__);
 const SCOPE = new URL('./', self.location).href;
 const PRECACHE_LIMIT = 2 * 1024 * 1024; // small app files at install; big runtimes when first used
 const NETWORK_ONLY = /^(v1|llm|health|metrics)(\/|$)/;
@@ -55,7 +57,7 @@ self.addEventListener('fetch', (event) => {
   if (NETWORK_ONLY.test(path)) return;
   const navigation = request.mode === 'navigate';
   const key = navigation || path === '' || path === 'index.html' ? SCOPE : url.origin + url.pathname;
-  const cacheName = /^(model|embeddings|lexicon)\//.test(path) ? DATA_CACHE : APP_CACHE;
+  const cacheName = DATA_FILES.has(path) ? DATA_CACHE : APP_CACHE;
   event.respondWith((async () => {
     const cache = await caches.open(cacheName);
     let response = await cache.match(key);

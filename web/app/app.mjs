@@ -1,5 +1,5 @@
 // The Koe page: wires the form to koe.mjs (the engine in a worker) and the streaming player.
-import { createKoe, decodeAudioTo16k } from '../koe.mjs';
+import { createKoe, decodeAudioTo16k, resampleTo16k } from '../koe.mjs';
 import { StreamPlayer } from './player.mjs';
 import { streamChat, SentenceBuffer } from './llm.mjs';
 import { concatWav } from './wav.mjs';
@@ -141,6 +141,8 @@ async function start() {
   }
   setProgress(null);
   showBackend(info);
+  els['ref-name'].maxLength = info.rules.max_name_chars;
+  els['ref-name'].placeholder = `${info.rules.default_voice_prefix}N`;
   // Custom voices must not be lost silently: this store throws when localStorage is full or disabled.
   app.customVoices = new CustomVoices(app.koe, { get: store.get, set: (key, value) => localStorage.setItem(`koe.${key}`, value) });
   await app.customVoices.restore().catch((error) => showNotice(error.message));
@@ -456,16 +458,10 @@ function setReference(reference) {
 
 const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
-/** 16-bit PCM WAV of mono float samples (a recording goes through the same decoder as a file). */
-function pcm16Wav(samples, rate) {
-  const view = new DataView(new ArrayBuffer(44 + samples.length * 2));
-  const text = (offset, value) => { for (let i = 0; i < value.length; i++) view.setUint8(offset + i, value.charCodeAt(i)); };
-  text(0, 'RIFF'); view.setUint32(4, 36 + samples.length * 2, true); text(8, 'WAVE'); text(12, 'fmt ');
-  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true); view.setUint32(24, rate, true);
-  view.setUint32(28, rate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true); text(36, 'data');
-  view.setUint32(40, samples.length * 2, true);
-  for (let i = 0; i < samples.length; i++) view.setInt16(44 + 2 * i, Math.max(-1, Math.min(1, samples[i])) * 32767, true);
-  return new Blob([view.buffer], { type: 'audio/wav' });
+/** An AudioContext at 16 kHz, the speaker encoder's rate (the browser resamples the microphone);
+ * the device's rate where a browser cannot record at another rate (then resampled after). */
+function recordingContext() {
+  try { return new AudioContext({ sampleRate: 16000 }); } catch { return new AudioContext(); }
 }
 
 async function startRecording() {
@@ -478,8 +474,15 @@ async function startRecording() {
       : `No microphone could be opened (${error && error.message ? error.message : error}).`, 'error');
     return;
   }
-  const context = new AudioContext();
-  const source = context.createMediaStreamSource(stream);
+  let context = recordingContext();
+  let source;
+  try {
+    source = context.createMediaStreamSource(stream);
+  } catch { // a browser that cannot connect a microphone to a context at another rate
+    await context.close().catch(() => {});
+    context = new AudioContext();
+    source = context.createMediaStreamSource(stream);
+  }
   const analyser = context.createAnalyser();
   analyser.fftSize = 2048;
   const processor = context.createScriptProcessor(4096, 1, 1);
@@ -532,8 +535,7 @@ async function stopRecording() {
     refStatus('Nothing was recorded: press Record, speak, then press Stop recording.', 'error');
     return;
   }
-  const blob = pcm16Wav(samples, rate);
-  setReference({ file: blob, source: 'microphone', label: `a ${seconds.toFixed(1)} s recording` });
+  setReference({ samples, rate, source: 'microphone', label: `a ${seconds.toFixed(1)} s recording` });
   refStatus(`Recorded ${seconds.toFixed(1)} s. Name it (optional) and click Create voice.`);
 }
 
@@ -556,7 +558,7 @@ async function createVoice() {
   els['ref-progress'].removeAttribute('value');
   try {
     refStatus(`Reading ${reference.label}…`);
-    const samples = await decodeAudioTo16k(reference.file);
+    const samples = reference.file ? await decodeAudioTo16k(reference.file) : await resampleTo16k(reference.samples, reference.rate);
     refStatus('Checking the audio and measuring the speaker…');
     const { budgetSeconds, maxSteps } = app.voiceOptions;
     const result = await app.koe.createVoice({
@@ -605,10 +607,10 @@ els['ref-cancel'].addEventListener('click', () => {
 els['ref-rename'].addEventListener('click', async () => {
   const id = els.voice.value;
   try {
-    await app.customVoices.rename(id, els['ref-name'].value);
+    const renamed = await app.customVoices.rename(id, els['ref-name'].value);
     els['ref-name'].value = '';
     fillVoices(await app.koe.voices(), id);
-    refStatus(`Renamed the custom voice to “${app.customVoices.get(id).name}”.`);
+    refStatus(`Renamed the custom voice to “${renamed.name}”.`);
   } catch (error) {
     refStatus(error.message, 'error');
   }

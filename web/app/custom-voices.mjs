@@ -1,36 +1,10 @@
-// Custom voices kept in this browser: small recipes (a named mix of preset voices, made from a
-// reference recording by koe.createVoice() or imported), never audio,
-// so localStorage's few megabytes go a long way. The engine resolves them like any blend.
+// Custom voices kept in this browser: recipes exactly as the engine returns them
+// (koe.recipe.Recipe.to_dict(): a named mix of preset voices with its language, score, speaker
+// embedding and source), never audio, so localStorage's few megabytes go a long way. The
+// engine (Python) validates every recipe and decides ids and names; this module only keeps
+// them, so an exported file imports with `koe` on the command line or the server, and back.
 
 const KEY = 'customVoices';
-const FORMAT = 'koe-voice';
-
-function slug(name) {
-  return `custom_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'voice'}`;
-}
-
-function parseRecipe(raw) {
-  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.components) || !raw.components.length) {
-    throw new Error('not a Koe voice file (expected {"format": "koe-voice", "name": ..., "components": [{"voice": "af_heart", "weight": 0.5}, ...]})');
-  }
-  const name = String(raw.name || raw.id || 'Custom voice').slice(0, 60);
-  const components = raw.components.map((c) => {
-    const [voice, weight] = Array.isArray(c) ? c : [c.voice, c.weight];
-    if (typeof voice !== 'string' || !(Number(weight) > 0)) throw new Error('each component needs a preset voice id and a positive weight');
-    return [voice, Number(weight)];
-  });
-  return { id: raw.id && /^[A-Za-z0-9_.-]+$/.test(raw.id) ? raw.id : slug(name), name, components };
-}
-
-/** A recipe made by the engine (koe.custom_voices.Recipe.to_dict()) as stored here: components as pairs. */
-function fromEngine(recipe) {
-  const components = recipe.components.map((c) => (Array.isArray(c) ? [c[0], Number(c[1])] : [c.voice, Number(c.weight)]));
-  const kept = { id: recipe.id, name: recipe.name, components };
-  for (const key of ['language', 'gender', 'score', 'embedding', 'created', 'source', 'seconds']) {
-    if (recipe[key] != null && recipe[key] !== '') kept[key] = recipe[key];
-  }
-  return kept;
-}
 
 export class StorageError extends Error {}
 
@@ -39,17 +13,22 @@ export class CustomVoices {
   constructor(koe, store) {
     this.koe = koe;
     this.store = store;
-    this.recipes = [];
+    this.recipes = []; // what the engine accepted, in the order they were added
+    this.refused = []; // stored entries the engine refused (kept in storage, e.g. for a later build)
   }
 
   get(id) {
     return this.recipes.find((r) => r.id === id) || null;
   }
 
+  has(id) {
+    return this.recipes.some((r) => r.id === id);
+  }
+
   /** Write the recipes to storage; a StorageError says why they could not be kept (full, disabled). */
   save() {
     try {
-      this.store.set(KEY, JSON.stringify(this.recipes));
+      this.store.set(KEY, JSON.stringify([...this.recipes, ...this.refused]));
     } catch (error) {
       const full = error && (error.name === 'QuotaExceededError' || error.code === 22);
       throw new StorageError(full
@@ -58,68 +37,61 @@ export class CustomVoices {
     }
   }
 
+  /** Load the stored recipes into the engine (older entries are upgraded to the engine's form). */
+  async restore() {
+    let stored;
+    try { stored = JSON.parse(this.store.get(KEY, '[]')); } catch { stored = []; }
+    if (!Array.isArray(stored) || !stored.length) return;
+    const result = await this.koe.setCustomVoices(stored);
+    const accepted = new Set(result.recipes.map((r) => r.id));
+    this.recipes = result.recipes;
+    this.refused = stored.filter((r) => !(r && accepted.has(r.id)));
+    this.save();
+    if (result.problems.length) throw new Error(`Some custom voices were skipped: ${result.problems.join('; ')}`);
+  }
+
+  /** Make `recipes` the engine's custom voices and store them; on refusal nothing changes. */
+  async apply(recipes) {
+    const result = await this.koe.setCustomVoices(recipes);
+    if (result.problems.length) {
+      await this.koe.setCustomVoices(this.recipes).catch(() => {});
+      throw new Error(result.problems.join('; '));
+    }
+    this.recipes = result.recipes;
+    this.save();
+  }
+
   /** Keep a voice made by koe.createVoice() (already registered in the engine). */
   async add(recipe) {
-    const kept = fromEngine(recipe);
-    this.recipes = [...this.recipes.filter((r) => r.id !== kept.id), kept];
-    await this.apply();
-    return kept;
+    await this.apply([...this.recipes.filter((r) => r.id !== recipe.id), recipe]);
+    return recipe;
   }
 
   async rename(id, name) {
     const recipe = this.get(id);
     if (!recipe) throw new Error('Select a custom voice to rename.');
-    const clean = String(name || '').replace(/\s+/g, ' ').trim().slice(0, 64);
-    if (!clean) throw new Error('Type the new name in the Name field first.');
-    const previous = recipe.name;
-    recipe.name = clean;
-    try {
-      await this.apply();
-    } catch (error) {
-      if (!(error instanceof StorageError)) recipe.name = previous;
-      throw error;
-    }
+    if (!String(name || '').trim()) throw new Error('Type the new name in the Name field first.');
+    const renamed = await this.koe.renameRecipe(recipe, name);
+    await this.apply(this.recipes.map((r) => (r.id === id ? renamed : r)));
+    return renamed;
   }
 
-  has(id) {
-    return this.recipes.some((r) => r.id === id);
-  }
-
-  async restore() {
-    try { this.recipes = JSON.parse(this.store.get(KEY, '[]')); } catch { this.recipes = []; }
-    if (this.recipes.length) await this.apply();
-  }
-
-  async apply() {
-    const result = await this.koe.setCustomVoices(this.recipes);
-    this.save();
-    if (result.problems && result.problems.length) throw new Error(`Some custom voices were skipped: ${result.problems.join('; ')}`);
-  }
-
+  /** Import a voice file (one recipe or a list); returns the new voices' ids. */
   async importFile(file) {
     let data;
-    try { data = JSON.parse(await file.text()); } catch { throw new Error(`${file.name} is not JSON`); }
-    const recipes = (Array.isArray(data) ? data : [data]).map(parseRecipe);
-    const previous = this.recipes;
-    this.recipes = [...previous.filter((r) => !recipes.some((n) => n.id === r.id)), ...recipes];
-    try {
-      await this.apply();
-    } catch (error) {
-      if (error instanceof StorageError) throw error; // usable now, reported, not silently dropped
-      this.recipes = previous;
-      await this.apply().catch(() => {});
-      throw error;
+    try { data = JSON.parse(await file.text()); } catch { throw new Error(`${file.name} is not a Koe voice file (not JSON)`); }
+    const added = [];
+    for (const raw of Array.isArray(data) ? data : [data]) {
+      added.push(await this.koe.importRecipe(raw, [...this.recipes, ...added].map((r) => r.id)));
     }
-    return recipes.map((r) => r.id);
+    await this.apply([...this.recipes, ...added]);
+    return added.map((r) => r.id);
   }
 
   exportVoice(id) {
-    const recipe = this.recipes.find((r) => r.id === id);
+    const recipe = this.get(id);
     if (!recipe) throw new Error('Select a custom voice to export.');
-    // The shareable recipe format of the engine (koe.custom_voices.Recipe.to_dict()), so a file
-    // exported here imports with `koe` on the command line or the server, and back.
-    const components = recipe.components.map(([voice, weight]) => ({ voice, weight }));
-    const blob = new Blob([JSON.stringify({ format: FORMAT, version: 1, ...recipe, components }, null, 1)], { type: 'application/json' });
+    const blob = new Blob([JSON.stringify(recipe, null, 1)], { type: 'application/json' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `${recipe.id}.koe-voice.json`;
@@ -129,7 +101,6 @@ export class CustomVoices {
 
   async remove(id) {
     if (!this.has(id)) throw new Error('Select a custom voice to delete.');
-    this.recipes = this.recipes.filter((r) => r.id !== id);
-    await this.apply();
+    await this.apply(this.recipes.filter((r) => r.id !== id));
   }
 }
