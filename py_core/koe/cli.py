@@ -98,6 +98,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     engine = _service(args).engine
     plan_started = time.monotonic()
     plan = run_sync(engine.aplan(text, args.voice, args.speed, args.lang))
+    if plan.mismatch:
+        print(f"note: {plan.mismatch['message']}", file=sys.stderr)
     if plan.skipped:
         print(f"note: could not pronounce: {' '.join(plan.skipped[:10])}", file=sys.stderr)
     progress = ProgressBar(sys.stderr.isatty())

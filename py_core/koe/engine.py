@@ -27,6 +27,7 @@ from .errors import AssetError, EmptyTextError, KoeError
 from .lang import language as language_info
 from .lang.base import FrontEnd, Phonemized
 from .lang.loader import FrontEnds, Installer
+from .lang.scripts import script_mismatch
 from .rules import MAX_SPEED, MIN_SPEED, check_speed
 from .runtime import Runtime, Session, Tensor, iterate_sync, run_sync
 from .vocab import PAD_ID, Vocab
@@ -34,6 +35,9 @@ from .voices import Blend, VoiceBank, VoiceInfo
 from .wav import PCM16, encode_wav
 
 SAMPLE_RATE = 24000
+#: Kokoro speaks about 15-19 tokens (phonemes, spaces, punctuation) per second at speed 1 in every
+#: language; 15 makes :attr:`SynthesisPlan.estimated_seconds` err on the long side.
+TOKENS_PER_SECOND = 15.0
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
@@ -63,6 +67,15 @@ class SynthesisPlan:
     speed: float
     skipped: list[str]
     language: str = ""
+    #: Set when most of the text is in a script the language cannot read (koe.lang.scripts.script_mismatch).
+    mismatch: dict | None = None
+    tokens: int = 0
+
+    @property
+    def estimated_seconds(self) -> float:
+        """About how much audio this plan makes (before synthesis: to bound a request's cost)."""
+        pauses = sum(c.pause for c in self.chunks[:-1])
+        return self.tokens / (TOKENS_PER_SECOND * self.speed) + pauses
 
 
 class Koe:
@@ -152,12 +165,15 @@ class Koe:
         speed = check_speed(speed)
         blend = self.resolve_voice(voice)
         language = self.language_for(blend, lang)
+        mismatch = script_mismatch(text, language)
         _, paragraphs = await self.aphonemize(text, blend.spec, language)
         chunks = self.chunker.plan([p.tokens for p in paragraphs])
-        chunks = [c for c in chunks if self.vocab.count(c.phonemes) > 0]
+        chunks = [c for c in chunks if any(t.kind == "word" and self.vocab.count(t.phonemes) for t in c.tokens)]
         if not chunks:
-            raise EmptyTextError("Nothing in the text can be spoken (no words or only unsupported characters).")
-        return SynthesisPlan(chunks, blend, speed, [w for p in paragraphs for w in p.skipped], language)
+            why = f" {mismatch['message']}" if mismatch else ""
+            raise EmptyTextError("Nothing in the text can be spoken (no words or only unsupported characters)." + why)
+        return SynthesisPlan(chunks, blend, speed, [w for p in paragraphs for w in p.skipped], language, mismatch,
+                             sum(self.vocab.count(c.phonemes) for c in chunks))
 
     # --- synthesis ---------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class Language:
     module: str                     # the package whose ``load(loader)`` builds the front end
     packages: tuple[str, ...] = ()  # pure-Python wheels it imports (installed on first use in the browser)
     voice_prefix: str = ""          # first letter of its preset voice ids
+    scripts: tuple[str, ...] = ("Latin",)  # writing systems its front end reads (koe.lang.scripts)
 
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
@@ -34,11 +35,13 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("en-gb", "British English", "koe.lang.en", voice_prefix="b"),
     Language("es", "Spanish", "koe.lang.es", voice_prefix="e"),
     Language("fr", "French", "koe.lang.fr", voice_prefix="f"),
-    Language("hi", "Hindi", "koe.lang.hi", voice_prefix="h"),
+    Language("hi", "Hindi", "koe.lang.hi", voice_prefix="h", scripts=("Devanagari", "Latin")),
     Language("it", "Italian", "koe.lang.it", voice_prefix="i"),
-    Language("ja", "Japanese", "koe.lang.ja", packages=("janome",), voice_prefix="j"),
+    Language("ja", "Japanese", "koe.lang.ja", packages=("janome",), voice_prefix="j",
+             scripts=("Han", "Hiragana", "Katakana", "Latin")),
     Language("pt-br", "Brazilian Portuguese", "koe.lang.pt", voice_prefix="p"),
-    Language("zh", "Mandarin Chinese", "koe.lang.zh", packages=("jieba", "pypinyin", "cn2an"), voice_prefix="z"),
+    Language("zh", "Mandarin Chinese", "koe.lang.zh", packages=("jieba", "pypinyin", "cn2an"), voice_prefix="z",
+             scripts=("Han", "Latin")),
 )}
 
 

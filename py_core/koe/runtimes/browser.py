@@ -303,6 +303,18 @@ class BrowserHost:
 
     # --- synthesis -----------------------------------------------------------------------------
 
+    def check_text(self, text: str, voice: str | None = None, lang: str | None = None) -> str:
+        """Before synthesizing: the language the text will be read in, and a warning when the
+        text's script is one that language cannot read (``{"language", "mismatch"}``)."""
+        from ..lang.scripts import script_mismatch
+
+        try:
+            engine = self.service.engine
+            language = engine.language_for(engine.resolve_voice(voice or None), lang or None)
+        except KoeError as error:
+            return _json(error_payload(error))
+        return _json({"language": language, "mismatch": script_mismatch(str(text), language)})
+
     def cancel(self, request_id: int) -> None:
         self._cancelled.add(int(request_id))
 
@@ -362,6 +374,7 @@ class BrowserHost:
         return _json({
             "chunks": chunks, "total": len(plan.chunks), "samples": samples, "cancelled": cancelled,
             "sample_rate": engine.sample_rate, "seconds": elapsed, "language": plan.language,
+            "mismatch": plan.mismatch,
             "model_calls": session.calls - before[0], "model_seconds": session.seconds - before[1],
             "ort_ms": session.ort_ms - before[2], "skipped": plan.skipped, "backend": backend,
             "inputs": self.last_record if record else None,
