@@ -68,3 +68,24 @@ def test_ten_thousand_words_are_planned_completely(engine):
     spoken = [t.text for c in plan.chunks for t in c.tokens if t.kind == "word"]
     assert spoken == re.findall(r"[A-Za-z]+", text)
     assert all(engine.vocab.count(c.phonemes) <= MAX_PHONEMES for c in plan.chunks)
+
+
+def test_the_first_chunk_is_small_and_later_chunks_grow(engine):
+    text = ("When the storm finally passed, the villagers walked down to the harbor to count the boats. "
+            "Most had survived the night, though a few were missing their masts and one had sunk at its mooring. "
+            "By noon the fishermen were already mending nets, and the children were racing along the sea wall. "
+            "Nobody could remember a storm like it, not even the oldest woman in the village, who was ninety-four.")
+    plan = run_sync(engine.aplan(text, "af_heart"))
+    sizes = [engine.vocab.count(c.phonemes) for c in plan.chunks]
+    assert sizes[0] <= 2 * engine.chunker.first_target and plan.chunks[0].text.startswith("When the storm")
+    assert plan.chunks[0].boundary == "clause"  # cut at the comma, not mid-phrase
+    assert len(sizes) >= 3 and max(sizes[1:]) > 2 * sizes[0]
+    for index, size in enumerate(sizes[1:], start=1):
+        assert size <= max(engine.chunker.budget(index), max(engine.vocab.count(p.phonemes) for p in plan.chunks))
+
+
+def test_a_first_sentence_without_commas_is_cut_after_a_few_words():
+    words = [PhonemeToken(f"w{i}", "aaaaa", True, "word") for i in range(30)] + [PhonemeToken(".", ".", False, "punct")]
+    chunks = Chunker(count, first_target=20, target=200).plan([words])
+    assert chunks[0].boundary == "word" and 3 <= len(chunks[0].tokens) <= 5
+    assert [t.text for c in chunks for t in c.tokens] == [t.text for t in words]

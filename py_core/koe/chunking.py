@@ -2,9 +2,14 @@
 
 Chunks break at sentence ends first, then at clause punctuation, then between
 words; a single absurdly long word is split inside its phonemes. Nothing is
-dropped or reordered. Sentences are packed together up to a target size; the
-first chunk is kept short so the first audio comes sooner (splitting costs no
-total time with Kokoro). Each chunk records the pause to insert after it.
+dropped or reordered. Each chunk records the pause to insert after it.
+
+Chunk sizes grow: the first chunk of a text is small (its first clause, or its
+first few words, within ``first_target`` tokens) so the first audio comes
+quickly, and each later chunk may be about twice the previous one, up to
+``target``, so that it is synthesized while the one before it plays. Sentences
+and clauses are packed together up to the current size; the model's cost is
+about linear in its input, so smaller chunks cost little in total.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .vocab import MAX_PHONEMES
 #: Seconds of silence after a chunk, by what ended it.
 PAUSES = {"paragraph": 0.6, "sentence": 0.2, "clause": 0.08, "word": 0.0, "end": 0.0}
 CLOSERS = frozenset('"”)')
+OPENERS = frozenset('“(')
 
 
 @dataclass
@@ -60,14 +66,16 @@ def _split_after(tokens: list[PhonemeToken], is_boundary: Callable[[PhonemeToken
 class Chunker:
     """Plans chunks for one paragraph at a time. ``count`` gives a phoneme string's token count."""
 
-    def __init__(self, count: Callable[[str], int], limit: int = MAX_PHONEMES, first_target: int = 120,
-                 target: int = 300) -> None:
+    def __init__(self, count: Callable[[str], int], limit: int = MAX_PHONEMES, first_target: int = 40,
+                 target: int = 300, growth: float = 2.0, min_first_words: int = 3) -> None:
         if limit < 2:
             raise ValueError("limit must be at least 2")
         self.count = count
         self.limit = limit
         self.first_target = min(first_target, limit)
         self.target = min(target, limit)
+        self.growth = growth
+        self.min_first_words = min_first_words
 
     def size(self, tokens: Sequence[PhonemeToken]) -> int:
         return self.count(join_phonemes(tokens))
@@ -78,11 +86,17 @@ class Chunker:
             if not tokens:
                 continue
             pieces = self._pieces(list(tokens))
-            chunks.extend(self._pack(pieces, first=not chunks))
+            if not chunks:
+                pieces = self._short_start(pieces)
+            chunks.extend(self._pack(pieces, chunks))
             chunks[-1].boundary = "paragraph"
         if chunks:
             chunks[-1].boundary = "end"
         return chunks
+
+    def budget(self, index: int) -> int:
+        """The size chunk number ``index`` may grow to: first_target, then growing by ``growth`` up to target."""
+        return int(min(self.target, max(self.first_target, self.first_target * self.growth ** index)))
 
     def _pieces(self, tokens: list[PhonemeToken]) -> list[Chunk]:
         """Sentences, each cut further (clauses, words) until it fits the limit."""
@@ -130,14 +144,41 @@ class Chunker:
             start = end
         return pieces
 
-    def _pack(self, pieces: list[Chunk], first: bool) -> list[Chunk]:
+    def _short_start(self, pieces: list[Chunk]) -> list[Chunk]:
+        """Cut the text's first piece down to ``first_target`` tokens: its first clause(s), else its
+        first words (at least ``min_first_words``), so the first audio comes quickly."""
+        if not pieces or self.size(pieces[0].tokens) <= self.first_target:
+            return pieces
+        first, rest = pieces[0], pieces[1:]
+        clauses = _split_after(first.tokens, lambda t: t.ends_clause)
+        head: list[PhonemeToken] = []
+        for clause in clauses[:-1]:
+            if head and self.size(head + clause) > self.first_target:
+                break
+            head += clause
+        if head and self.size(head) <= 2 * self.first_target:
+            return [Chunk(head, "clause"), Chunk(first.tokens[len(head):], first.boundary)] + rest
+        head, words = [], 0
+        for token in first.tokens[:-1]:
+            if words >= self.min_first_words and self.size(head + [token]) > self.first_target:
+                break
+            head.append(token)
+            words += token.kind == "word"
+        while head and head[-1].kind == "punct" and head[-1].text in OPENERS:
+            head.pop()  # an opening mark goes with the words it opens
+        tail = first.tokens[len(head):]
+        if not head or not any(t.kind == "word" for t in tail):
+            return pieces
+        return [Chunk(head, "word"), Chunk(tail, first.boundary)] + rest
+
+    def _pack(self, pieces: list[Chunk], before: list[Chunk]) -> list[Chunk]:
+        """Merge consecutive sentences and clauses while they fit the growing budget."""
         packed: list[Chunk] = []
         for piece in pieces:
             if packed:
                 last = packed[-1]
-                target = self.first_target if first and len(packed) == 1 else self.target
                 merged = last.tokens + piece.tokens
-                if last.boundary in ("sentence", "clause") and self.size(merged) <= target:
+                if last.boundary in ("sentence", "clause") and self.size(merged) <= self.budget(len(before) + len(packed) - 1):
                     packed[-1] = Chunk(merged, piece.boundary)
                     continue
             packed.append(piece)
