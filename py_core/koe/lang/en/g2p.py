@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Awaitable, Callable
 
 from ..base import Phonemized, PhonemeToken
@@ -69,6 +69,7 @@ class _TextItem:
     text: str
     space_after: bool
     kind: str
+    span: tuple[int, int]
     phonemes: str | None = None
 
 
@@ -103,11 +104,10 @@ class EnglishG2P:
             if item.kind == "word" and not item.phonemes:
                 skipped.append(item.text)
                 if tokens:
-                    tokens[-1] = PhonemeToken(tokens[-1].text, tokens[-1].phonemes, tokens[-1].space_after or item.space_after,
-                                              tokens[-1].kind)
+                    tokens[-1] = replace(tokens[-1], space_after=tokens[-1].space_after or item.space_after)
                 continue
             tokens.append(PhonemeToken(item.text, kokoro_v1_symbols(item.phonemes or item.text), item.space_after,
-                                       item.kind))
+                                       item.kind, item.span))
         return Phonemized(tokens, skipped)
 
     # --- steps ---------------------------------------------------------------------------
@@ -122,11 +122,13 @@ class EnglishG2P:
                     items[-1].space_after = True  # an unpronounceable symbol still separates words
                 continue
             if kind == "digits":
-                for digit in value:
-                    items.append(_TextItem(DIGIT_WORDS[int(digit)] if digit.isascii() else digit, True, "word"))
+                for at, digit in enumerate(value, start=match.start()):
+                    items.append(_TextItem(DIGIT_WORDS[int(digit)] if digit.isascii() else digit, True, "word",
+                                           (at, at + 1)))
                 items[-1].space_after = False
                 continue
-            items.append(_TextItem(value.replace("’", "'"), False, "word" if kind == "word" else "punct"))
+            items.append(_TextItem(value.replace("’", "'"), False, "word" if kind == "word" else "punct",
+                                   match.span()))
         return items
 
     @staticmethod
