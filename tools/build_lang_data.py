@@ -12,8 +12,6 @@ them under ``.cache/`` and converts what Koe needs into small gzipped text files
   vowel counted from the end of the word (1 = the last vowel sound) followed by that vowel:
   ``a e i o u``, ``E O`` for open ɛ ɔ, ``I`` for a stressed i that the spelling would
   otherwise read as silent (farmacia, energia). Italian spelling shows none of this.
-* ``lang/pt/stress.txt.gz``: the same for Brazilian Portuguese (its spelling marks the stress
-  of most words but not whether an unaccented stressed e/o is open).
 
 Outputs are written atomically; a stamp of the inputs (package sha256 and this script's own
 sha256) lets re-runs skip the work.
@@ -41,8 +39,6 @@ SOURCES = {
            "sha256": "d2de9fc2f92ede277cb6dfe72afdba1b902d329b3cc1f1c706e66b31f0d436bd"},
     "it": {"name": "gruut-lang-it", "version": "2.0.1", "file": "gruut_lang_it-2.0.1.tar.gz",
            "sha256": "1ffdbc0d4daf6957aa9ea67184f77212f3b486e867d8c03c054256eed0519f4b"},
-    "pt": {"name": "gruut-lang-pt", "version": "2.0.1", "file": "gruut_lang_pt-2.0.1.tar.gz",
-           "sha256": "00e22c75b90ec733dfb3e70e429a37568402667a064560cacda24ce23281b840"},
 }
 SCRIPT_SHA = sha256_of(Path(__file__))
 WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
@@ -99,12 +95,9 @@ def write_gz(path: Path, lines: list[str]) -> int:
     return len(data)
 
 
-# --- Italian and Portuguese: stress and open vowels ---------------------------------------------
+# --- Italian: stress and open vowels ---------------------------------------------
 
-STRESS_VOWELS = {
-    "it": "aeiouɛɔ",
-    "pt": "aeiouɛɔɐ",
-}
+STRESS_VOWELS = {"it": "aeiouɛɔ"}
 
 
 def stress_code(phonemes: str, vowels: str) -> str | None:
@@ -134,8 +127,8 @@ def _hidden_i(symbols: list[str], mark: int, vowels: str) -> bool:
     return clean[at - 1] in ("t͡ʃ", "d͡ʒ", "ʃ", "ʎ", "ʧ", "ʤ") and clean[at + 1][:1] in vowels
 
 
-#: The stressed vowel in a stress code: a e i o u, E O for open ɛ ɔ (ɐ is Portuguese's a).
-VOWEL_CODES = {"ɛ": "E", "ɔ": "O", "ɐ": "a"}
+#: The stressed vowel in a stress code: a e i o u, E O for open ɛ ɔ.
+VOWEL_CODES = {"ɛ": "E", "ɔ": "O"}
 
 
 def build_stress(lang: str, folder: Path) -> tuple[list[str], int]:
@@ -149,23 +142,22 @@ def build_stress(lang: str, folder: Path) -> tuple[list[str], int]:
 
 # --- French: the whole lexicon, in Kokoro's symbols ------------------------------------------------
 
-#: gruut's French symbols -> espeak-ng's as misaki passes them on (checked against misaki 0.9.4).
-FR_SYMBOLS = {
-    "ɑ̃": "ɑ̃", "ɛ̃": "ɛ̃", "ɔ̃": "ɔ̃", "œ̃": "œ̃", "ɑ": "ɑ", "r": "ʁ", "ʀ": "ʁ", "g": "ɡ", "ɡ": "ɡ",
-    "ː": "", "ˈ": "", "ˌ": "", "‿": "",
-}
+#: gruut's French symbols -> espeak-ng's as misaki passes them on (checked against misaki 0.9.4):
+#: espeak writes the glide of "nuit" as y; everything else is shared.
+FR_SYMBOLS = {"ɥ": "y", "r": "ʁ", "ʀ": "ʁ", "g": "ɡ", "ˈ": "", "ˌ": "", "ː": ""}
+FR_INVENTORY = frozenset("abdefijklmnopstuvwyzøŋœɑɔəɛɡɲʁʃʒ\u0303")
 
 
 def french_phonemes(phonemes: str) -> str | None:
+    """gruut's space-separated phonemes -> one string in Kokoro's symbols (None if unusable)."""
     out = []
     for symbol in phonemes.split():
-        symbol = unicodedata.normalize("NFC", symbol)
-        mapped = FR_SYMBOLS.get(symbol)
-        if mapped is None:
-            mapped = "".join(FR_SYMBOLS.get(ch, ch) for ch in symbol)
-        out.append(mapped)
+        symbol = unicodedata.normalize("NFD", symbol)
+        out.append(FR_SYMBOLS.get(symbol, "".join(FR_SYMBOLS.get(ch, ch) for ch in symbol)))
     text = "".join(out)
-    return text or None
+    if not text or not set(text) <= FR_INVENTORY:
+        return None
+    return text
 
 
 def build_french(folder: Path) -> tuple[list[str], int]:
@@ -180,7 +172,6 @@ def build_french(folder: Path) -> tuple[list[str], int]:
 OUTPUTS = {
     "fr": ("lang/fr/lexicon.txt.gz", build_french),
     "it": ("lang/it/stress.txt.gz", lambda folder: build_stress("it", folder)),
-    "pt": ("lang/pt/stress.txt.gz", lambda folder: build_stress("pt", folder)),
 }
 
 
