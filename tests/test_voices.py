@@ -68,3 +68,9 @@ def test_unknown_voice_suggests_close_ids(bank):
         bank.resolve("af_hart")
     assert "af_heart" in info.value.suggestions
     assert "af_heart" in info.value.message
+
+
+def test_weights_too_large_to_add_still_normalize(bank):
+    weight = "9" + "0" * 307  # each fits a float, their sum does not
+    blend = bank.resolve(f"af_heart({weight})+bf_emma({weight})")
+    assert [w for _, w in blend.components] == [0.5, 0.5]

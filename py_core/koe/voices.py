@@ -126,8 +126,9 @@ class VoiceBank:
                     weighted[part] = weighted.get(part, 0.0) + weight * part_weight
             else:
                 raise UnknownVoiceError(voice_id, self.suggest(voice_id))
-        total = sum(weighted.values())
-        components = tuple((v, w / total) for v, w in weighted.items())
+        largest = max(weighted.values())  # scale first: 1e300 + 1e300 must not overflow to inf
+        total = sum(w / largest for w in weighted.values())
+        components = tuple((v, w / largest / total) for v, w in weighted.items())
         lead = max(components, key=lambda c: c[1])[0]
         return Blend(components, self.presets[lead].language, spec)
 

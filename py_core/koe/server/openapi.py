@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..adapters.audio_out import FORMATS
+from ..lang import LANGUAGES
 from ..rules import MAX_INPUT_CHARS, MAX_REFERENCE_BYTES, MAX_SPEED, MIN_SPEED
 from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S
 from .models_api import SPEECH_MODELS
@@ -130,21 +131,25 @@ def build_schema() -> dict:
         "components": {"schemas": {
             "SpeechRequest": {
                 "type": "object", "required": ["input"],
+                "description": "null for an optional field means its default",
                 "properties": {
-                    "model": {"type": "string", "enum": list(SPEECH_MODELS), "default": "kokoro",
+                    "model": {"type": ["string", "null"], "enum": [*SPEECH_MODELS, None], "default": "kokoro",
                               "description": "All names select Kokoro-82M"},
                     "input": {"type": "string", "minLength": 1, "maxLength": MAX_INPUT_CHARS},
-                    "voice": {"type": "string", "default": "af_heart",
+                    "voice": {"type": "string", "minLength": 1, "default": "af_heart",
                               "description": "A preset (af_heart), a blend (af_heart(2)+bf_emma(1)), a custom voice, "
                                              "or an OpenAI name: " + ", ".join(
                                                  f"{k}->{v}" for k, v in OPENAI_VOICES.items())},
-                    "response_format": {"type": "string", "enum": list(FORMATS), "default": "mp3",
+                    "response_format": {"type": ["string", "null"], "enum": [*FORMATS, None], "default": "mp3",
                                         "description": "pcm is raw 24 kHz 16-bit little-endian mono"},
-                    "speed": {"type": "number", "minimum": MIN_SPEED, "maximum": MAX_SPEED, "default": 1.0},
-                    "instructions": {"type": "string", "description": "Accepted for compatibility; ignored"},
-                    "stream_format": {"type": "string", "enum": ["audio", "sse"], "default": "audio"},
-                    "stream": {"type": "boolean", "default": True,
+                    "speed": {"type": ["number", "null"], "minimum": MIN_SPEED, "maximum": MAX_SPEED, "default": 1.0},
+                    "instructions": {"type": ["string", "null"], "description": "Accepted for compatibility; ignored"},
+                    "stream_format": {"type": ["string", "null"], "enum": ["audio", "sse", None], "default": "audio"},
+                    "stream": {"type": ["boolean", "null"], "default": True,
                                "description": "false: one complete file with exact headers and Content-Length"},
+                    "lang": {"type": ["string", "null"], "enum": [*LANGUAGES, None],
+                             "description": "Koe extension: read the text in this language instead of the "
+                                            "voice's (e.g. a Spanish text with an English voice)"},
                 },
             },
             "Voice": {"type": "object", "properties": {

@@ -6,7 +6,8 @@ OpenAI voice name), ``response_format`` (mp3, opus, aac, flac, wav, pcm),
 ``speed`` (0.25-4.0), ``instructions`` (accepted, ignored: Kokoro has no
 prompt-steerable style) and ``stream_format`` (``audio`` or ``sse``). One
 extension, as in Kokoro-FastAPI: ``stream`` (default true); false returns one
-complete file with exact headers and a Content-Length (SSE always streams).
+complete file with exact headers and a Content-Length (SSE always streams). Koe's
+own: ``lang`` reads the text in another language than the voice's (e.g. ``es``).
 
 SSE usage: ``input_tokens`` counts phonemes (Kokoro's tokens), ``output_tokens``
 20 ms frames of audio.
@@ -32,6 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import KoeError
+from ..lang import language
 from ..rules import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
 from .bodies import read_json, require_object
 from .disconnect import ClientGone, unless_disconnected
@@ -62,6 +64,7 @@ class SpeechRequest:
     stream_format: str = "audio"
     stream: bool = True
     instructions: str | None = None
+    lang: str | None = None
 
 
 def _field(body: dict, name: str, kind: type | tuple[type, ...], default: Any, type_name: str) -> Any:
@@ -90,7 +93,10 @@ def parse_speech_request(body: Any) -> SpeechRequest:
                        code="input_too_long")
     voice = body.get("voice")
     if isinstance(voice, dict):  # OpenAI's custom-voice form {"id": "..."}
-        voice = voice.get("id")
+        if not isinstance(voice.get("id"), str):
+            raise APIError(422, "'voice' as an object needs an 'id' string, like {\"id\": \"af_heart\"}.",
+                           param="voice", code="invalid_type")
+        voice = voice["id"]
     voice = _field({"voice": voice}, "voice", str, "af_heart", "a voice name or {\"id\": name}")
     if not voice.strip():
         raise APIError(400, "'voice' is empty.", param="voice", code="invalid_voice")
@@ -111,7 +117,13 @@ def parse_speech_request(body: Any) -> SpeechRequest:
                        param="stream_format", code="invalid_stream_format")
     stream = _field(body, "stream", bool, True, "true or false")
     instructions = _field(body, "instructions", str, None, "a string")
-    return SpeechRequest(model, text, voice.strip(), fmt, float(speed), stream_format, stream, instructions)
+    lang = _field(body, "lang", str, None, "a language code such as es or ja")
+    if lang is not None:
+        try:
+            lang = language(lang).code
+        except KoeError as error:
+            raise APIError(400, error.message, param="lang", code="unknown_language") from None
+    return SpeechRequest(model, text, voice.strip(), fmt, float(speed), stream_format, stream, instructions, lang)
 
 
 def _sse(event: str, payload: dict) -> bytes:
@@ -156,7 +168,7 @@ async def create_speech(request: Request) -> Response:
     except ClientGone:
         return Response(status_code=499)
     job = state.track(SynthesisJob(engine, req.input, voice, req.speed, req.response_format,
-                                   streaming=req.stream or req.stream_format == "sse").start())
+                                   streaming=req.stream or req.stream_format == "sse", lang=req.lang).start())
     outcome = _Outcome()
 
     def finish() -> None:

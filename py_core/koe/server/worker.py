@@ -5,19 +5,31 @@ worker thread that pulls chunks from ``engine.synthesize``, encodes them, and
 posts the bytes to an asyncio queue the response reads from. Cancelling (the
 client went away) makes the thread stop at the next chunk boundary and close
 the generator; a chunk already inside onnxruntime cannot be interrupted.
+
+Every chunk is one step through the server's :class:`~.limits.ModelGate`: at
+most ``--max-concurrency`` steps run at once, the thread keeps its place until
+the step has returned (so a hang-up never lets the limit be exceeded), and the
+request with the least text left goes first, so the chunks of several requests
+interleave and a sentence does not wait for a paragraph to finish. Other jobs
+(a voice search) hold one place for their whole run. When the last job ends,
+the C heap's free memory goes back to the system (``malloc_trim``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import ctypes
+import ctypes.util
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ContextManager
 
 from ..adapters.audio_out import make_encoder
+from .limits import ModelGate, current_gate
 
 log = logging.getLogger("koe.server.speech")
 
@@ -60,19 +72,46 @@ class SynthesisStats:
         return time.perf_counter() - self.started
 
 
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere): hands freed heap pages back to the system."""
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    function.argtypes, function.restype = [ctypes.c_size_t], ctypes.c_int
+    return function
+
+
+_trim = _malloc_trim()
+
+
+def return_free_memory() -> None:
+    """Give the C heap's free pages back (a long synthesis leaves hundreds of MB free but resident)."""
+    if _trim is not None:
+        _trim(0)
+
+
 class ThreadJob:
     """Work run in its own thread, cancellable from the event loop; the request id follows it into its logs.
 
     Subclasses implement ``_run``; ``ServerState.stop_jobs`` cancels and joins running jobs at shutdown.
+    Unless ``steps_per_chunk``, the whole of ``_run`` is one step through the server's model gate (found
+    in the request's context); it waits for its place even when cancelled, so ``_run`` always runs (and
+    can settle whatever waits for it) without ever exceeding the limit.
     """
 
     thread_name = "koe-job"
+    #: Place in the gate's order for a whole-run job: like a request with this many characters left.
+    step_cost = 4096.0
+    #: True for jobs that take one gate step per chunk themselves (:class:`SynthesisJob`).
+    steps_per_chunk = False
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._cancelled = threading.Event()
+        self._gate: ModelGate | None = current_gate()
         context = contextvars.copy_context()  # carries the request id into the thread's log lines
-        self._thread = threading.Thread(target=context.run, args=(self._run,), daemon=True, name=self.thread_name)
+        self._thread = threading.Thread(target=context.run, args=(self._main,), daemon=True, name=self.thread_name)
 
     def start(self):
         self._thread.start()
@@ -80,6 +119,8 @@ class ThreadJob:
 
     def cancel(self) -> None:
         self._cancelled.set()
+        if self._gate is not None:
+            self._gate.wake()
 
     @property
     def cancelled(self) -> bool:
@@ -92,6 +133,24 @@ class ThreadJob:
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
+    def _step(self, remaining: float, cancellable: bool = True) -> ContextManager[bool]:
+        """A place in the gate for one step (yields False if cancelled while waiting, when ``cancellable``)."""
+        if self._gate is None:
+            return contextlib.nullcontext(True)
+        return self._gate.step(remaining, self._cancelled.is_set if cancellable else (lambda: False))
+
+    def _main(self) -> None:
+        try:
+            if self.steps_per_chunk:
+                self._run()
+            else:
+                with self._step(self.step_cost, cancellable=False):
+                    self._run()
+        finally:
+            gate = self._gate
+            if gate is None or (gate.running == 0 and gate.waiting == 0):
+                return_free_memory()
+
     def _run(self) -> None:
         raise NotImplementedError
 
@@ -100,11 +159,14 @@ class SynthesisJob(ThreadJob):
     """Synthesize ``text`` and encode it as ``fmt`` in a dedicated thread; read with :meth:`next`."""
 
     thread_name = "koe-synthesis"
+    steps_per_chunk = True
 
-    def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True) -> None:
+    def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True,
+                 lang: str | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.text, self.voice, self.speed, self.fmt, self.streaming = text, voice, speed, fmt, streaming
+        self.lang = lang
         self.stats = SynthesisStats(characters=len(text), sample_rate=engine.sample_rate)
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -129,13 +191,17 @@ class SynthesisJob(ThreadJob):
         chunks = None
         try:
             encoder = make_encoder(self.fmt, self.engine.sample_rate, streaming=self.streaming)
-            chunks = self.engine.synthesize(self.text, voice=self.voice, speed=self.speed)
+            chunks = self.engine.synthesize(self.text, voice=self.voice, speed=self.speed, lang=self.lang)
+            consumed = 0  # characters of text already spoken: what is left orders this request in the gate
             while not self._cancelled.is_set():
-                began = time.perf_counter()
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
+                with self._step(max(1, len(self.text) - consumed)) as granted:
+                    if not granted:
+                        break
+                    began = time.perf_counter()
+                    chunk = next(chunks, None)
+                if chunk is None:
                     break
+                consumed += len(getattr(chunk, "text", "") or "")
                 encoded = time.perf_counter()
                 stats.synth_seconds += encoded - began
                 data = encoder.encode(chunk.samples)
