@@ -72,7 +72,7 @@ def table(spanish: _Spanish) -> NormalizerTable:
                "mg": ("miligramo", "miligramos"), "l": ("litro", "litros"), "ml": ("mililitro", "mililitros"),
                "°C": ("grado", "grados"), "ºC": ("grado", "grados"), "°": ("grado", "grados"),
                "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes")},
-        symbols={"&": "y", "+": "más", "=": "igual a", "@": "arroba", "×": "por", "#": "número", "%": "por ciento"},
+        symbols={"&": "y", "+": "más", "=": "igual a", "@": "arroba", "×": "por"},
         before_noun=_before_noun,
     )
 

@@ -64,7 +64,7 @@ def table(french: _French) -> NormalizerTable:
                "mg": ("milligramme", "milligrammes"), "l": ("litre", "litres"), "ml": ("millilitre", "millilitres"),
                "°C": ("degré", "degrés"), "ºC": ("degré", "degrés"), "°": ("degré", "degrés"),
                "Mo": ("mégaoctet", "mégaoctets"), "Go": ("gigaoctet", "gigaoctets")},
-        symbols={"&": "et", "+": "plus", "=": "égale", "@": "arobase", "×": "fois", "%": "pour cent"},
+        symbols={"&": "et", "+": "plus", "=": "égale", "@": "arobase", "×": "fois"},
     )
 
 

@@ -7,9 +7,9 @@
   a word, read as one stretch.
 * Liaison: a word's silent final consonant is sounded before a word that starts with a
   vowel (``les‿amis`` -> ``lez amˈi``, ``un‿enfant`` -> ``œ̃n ɑ̃fˈɑ̃``), as espeak does: after a
-  final s, x or z always (but not before ``et`` or an aspirated h), after t, d, n, r, p only
-  for the words that take it (``est``, ``petit``, ``quand``, ``bon``, ``premier``, ``trop``...)
-  and for verbs in -ent.
+  final s, x or z always (but not after ``et`` or before an aspirated h), after t, d, n, r, p
+  only for the words and endings that take it (``est``, ``petit``, ``fait``, ``prend``,
+  ``quand``, ``bon``, ``premier``, ``trop``, verbs in -ent...), and in inversions (``dit-il``).
 * Stress: espeak marks the last vowel of a word, and no stress on clitics and short
   function words.
 """
@@ -35,10 +35,9 @@ CLITICS = {"l": "l", "d": "d", "j": "ʒ", "m": "m", "t": "t", "s": "s", "n": "n"
            "jusqu": "ʒysk", "lorsqu": "lɔʁsk", "puisqu": "pyisk", "quoiqu": "kwak", "presqu": "pʁɛsk"}
 
 #: Words that sound their final t (or d) before a vowel; -ent verbs are found by their phonemes.
-T_LIAISON = frozenset(
-    "est sont ont font vont dont tout petit grand quand vingt fait peut veut doit sait était avait allait "
-    "faisait pouvait devait voulait étaient avaient soit ait c'est qu'est n'est s'est comment second "
-    "haut".split())
+T_LIAISON = frozenset("est c'est qu'est n'est s'est met petit tout dont vingt second lait dupont cet".split())
+#: Endings that sound their t (or d as t) before a vowel, as espeak reads them.
+T_ENDINGS = ("ait", "aît", "eut", "aut", "ut", "ont", "end", "and")
 N_LIAISON = frozenset("un on en mon ton son bon aucun rien bien ancien certain commun divin plein".split())
 R_LIAISON = frozenset("premier dernier léger entier".split())
 P_LIAISON = frozenset("trop beaucoup".split())
@@ -136,8 +135,9 @@ class FrenchWords:
             return "t"  # inversion: dit-il, vient-elle
         if last in _LATENT and end not in "sz":
             return "z"
-        if word in T_LIAISON or (last == "t" and end != "t" and not phonemes.endswith("ɑ" + NASAL)):
-            return "" if end == "t" else "t"  # est, petit, dont, parlaient (but not enfant, moment)
+        if word in T_LIAISON or word.endswith(T_ENDINGS) or (
+                word.endswith("ent") and not phonemes.endswith("ɑ" + NASAL)):
+            return "" if end == "t" else "t"  # est, petit, fait, prend, parlent (not voit, dit, enfant)
         if word in N_LIAISON:
             return "n"
         if word in R_LIAISON:

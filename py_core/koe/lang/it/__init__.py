@@ -54,7 +54,7 @@ def table(italian: _Italian) -> NormalizerTable:
                "mg": ("milligrammo", "milligrammi"), "l": ("litro", "litri"), "ml": ("millilitro", "millilitri"),
                "°C": ("grado", "gradi"), "ºC": ("grado", "gradi"), "°": ("grado", "gradi"),
                "MB": ("megabyte", "megabyte"), "GB": ("gigabyte", "gigabyte")},
-        symbols={"&": "e", "+": "più", "=": "uguale a", "@": "chiocciola", "×": "per", "%": "per cento"},
+        symbols={"&": "e", "+": "più", "=": "uguale a", "@": "chiocciola", "×": "per"},
         before_noun=_before_noun,
     )
 

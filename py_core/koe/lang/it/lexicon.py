@@ -14,12 +14,12 @@ UNSTRESSED = frozenset(
 
 STRESS = {
     "scuola": "2O", "dopo": "2o", "sotto": "2o", "dove": "2o", "roma": "2o", "mese": "2E", "lettera": "3E",
-    "lavoro": "2O", "trenta": "2e", "venti": "2E", "fuori": "2o", "leggere": "3E", "napoli": "3a",
+    "lavoro": "2O", "trenta": "2e", "venti": "2E", "fuori": "2o", "leggere": "3E", "napoli": "3a", "gnocchi": "2o",
 }
 
 #: Frequent words as espeak reads them inside a sentence (weak forms, ``ˌ`` = a light stress).
 PRONUNCIATIONS = {
-    "è": "e", "ho": "o", "ha": "a", "hai": "aj", "hanno": "ˌanno", "sono": "sˌono", "ero": "ˌɛro", "era": "ˌɛra",
+    "è": "e", "c'è": "ʧe", "c'era": "ʧˈɛra", "ho": "o", "ha": "a", "hai": "aj", "hanno": "ˌanno", "sono": "sˌono", "ero": "ˌɛro", "era": "ˌɛra",
     "siamo": "sjˌamo", "abbiamo": "abːjˌamo", "una": "ˌʊna", "mio": "mˌio", "mia": "mˌia", "tuo": "tˌʊo",
     "tua": "tˌʊa", "suo": "sˌʊo", "sua": "sˌʊa", "lui": "lˌʊi", "lei": "lˌɛi", "noi": "nˌoi", "voi": "vˈoi",
     "sei": "sˌɛi", "dei": "dˌA", "ogni": "ˌoɲɲɪ", "come": "kˌome", "questo": "kwˌesto", "questa": "kwˌesta",

@@ -218,6 +218,8 @@ class ItalianWords:
         """``dell'amico``, ``c'è``: the elided word's letters run into the next word, whose stress wins."""
         found = self._cache.get(word)
         if found is None:
+            found = PRONUNCIATIONS.get(word)
+        if found is None:
             if "'" in word:
                 parts = [p for p in word.split("'") if p]
                 found = self.word("".join(parts), stress_from=parts[-1]) if parts else ""

@@ -63,7 +63,7 @@ def table(portuguese: _Portuguese) -> NormalizerTable:
                "mg": ("miligrama", "miligramas"), "l": ("litro", "litros"), "ml": ("mililitro", "mililitros"),
                "°C": ("grau", "graus"), "ºC": ("grau", "graus"), "°": ("grau", "graus"),
                "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes")},
-        symbols={"&": "e", "+": "mais", "=": "igual a", "@": "arroba", "×": "vezes", "%": "por cento"},
+        symbols={"&": "e", "+": "mais", "=": "igual a", "@": "arroba", "×": "vezes"},
     )
 
 
