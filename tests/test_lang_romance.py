@@ -240,3 +240,21 @@ def test_build_step_converts_gruut_pronunciations():
 def test_built_language_data_is_present():
     for path in ("lang/fr/lexicon.txt.gz", "lang/it/stress.txt.gz"):
         assert (ASSETS / path).is_file(), f"{path} missing: run ./build.sh"
+
+
+@pytest.mark.parametrize("code, text, expected", [
+    ("es", "Escribe a info@correo.es o visita www.ejemplo.com/ayuda.",
+     "Escribe a info arroba correo punto es o visita ejemplo punto com barra ayuda."),
+    ("it", "Scrivi a info@posta.it.", "Scrivi a info chiocciola posta punto it."),
+    ("pt-br", "Acesse www.exemplo.com.br hoje.", "Acesse exemplo ponto com ponto br hoje."),
+    ("fr", "Écrivez à contact@exemple.fr.", "Écrivez à contact arobase exemple point fr."),
+])
+def test_web_addresses_are_read_piece_by_piece(fronts, code, text, expected):
+    assert front(fronts, code).normalize(text) == expected
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("es", "teuβe"), ("it", "tivu"), ("pt-br", "teve"), ("fr", "teve"),
+])
+def test_words_without_vowels_are_spelled(fronts, code, expected):
+    assert words(fronts, code, "TV") == [expected]

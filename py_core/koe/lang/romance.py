@@ -180,10 +180,14 @@ PhraseRules = Callable[[list[str]], list[str]]
 class RomanceFrontEnd:
     """A :class:`~koe.lang.base.FrontEnd` from a normalizer and phrase rules."""
 
-    def __init__(self, language: str, normalizer: "Normalizer", rules: PhraseRules) -> None:
+    def __init__(self, language: str, normalizer: "Normalizer", rules: PhraseRules,
+                 letters: dict[str, str] | None = None, vowels: str = "aeiouyáéíóúàèìòùâêôãõäëïöüœæ") -> None:
         self.language = language
         self.normalizer = normalizer
         self.rules = rules
+        #: Letter names as words of the language (b -> "be"): a word without a vowel is spelled.
+        self.letters = letters or {}
+        self.vowels = frozenset(vowels)
 
     def normalize(self, text: str) -> str:
         return self.normalizer(text)
@@ -197,6 +201,10 @@ class RomanceFrontEnd:
             speakable = [t for t in phrase if is_latin(t.text)]
             for token, phonemes in zip(speakable, self.rules([t.text for t in speakable])):
                 token.phonemes = phonemes
+            for token in speakable:
+                if self.letters and self._unreadable(token.text):
+                    token.phonemes = "".join(self.rules([self.letters.get(ch, "") for ch in fold(token.text)
+                                                         if self.letters.get(ch)]))
         out: list[PhonemeToken] = []
         skipped: list[str] = []
         for token in tokens:
@@ -210,6 +218,10 @@ class RomanceFrontEnd:
                     last = out[-1]
                     out[-1] = PhonemeToken(last.text, last.phonemes, True, last.kind, last.span)
         return Phonemized(out, skipped)
+
+    def _unreadable(self, word: str) -> bool:
+        """A word without a vowel (SNCF, TV, mp) is spelled out, as espeak does."""
+        return len(word) <= 8 and not any(ch in self.vowels for ch in word.lower())
 
     def _expand_numbers(self, tokens: list[Token]) -> list[Token]:
         """Digits left in the text (phonemize is given un-normalized text) are read as words."""
@@ -262,6 +274,8 @@ class NormalizerTable:
     symbols: dict[str, str]            # "&" -> "y"
     #: Adjusts a cardinal read before the next word ("uno libro" -> "un libro" in Spanish).
     before_noun: Callable[[str, str], str] = lambda words, next_word: words
+    #: How the marks inside web addresses and e-mails are read: . / - _ @ -> words.
+    url_words: dict[str, str] = field(default_factory=dict)
 
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -269,6 +283,14 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200c-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _THOUSANDS = r"\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?!\d)"
 _NUMBER = rf"(?:{_THOUSANDS}|\d+)(?:,\d+)?"
+_TLDS = "com|org|net|edu|gov|io|ai|dev|app|info|eu|es|it|fr|pt|br|be|ch|ca|mx|ar|cl|co|de|uk"
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])")
+_URL = re.compile(
+    r"(?<![\w.@/-])(?:(?:https?|ftp)://|www\.)[^\s<>\"'()\[\]{}«»]+"
+    rf"|(?<![\w.@/-])(?:[a-z0-9][a-z0-9-]{{0,62}}\.){{1,8}}(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]{{}}«»]*)?",
+    re.IGNORECASE)
+_SCHEME = re.compile(r"^[a-z]+://|^www\.", re.IGNORECASE)
+_ADDRESS_PIECE = re.compile(r"[^\W\d_]+|\d+|.", re.S)
 _SPACE_BEFORE_MARK = re.compile(r" ([,.;:!?…)\]»”])")
 _SMART = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'"})
 
@@ -349,13 +371,39 @@ class Normalizer:
         return "\n\n".join(p for p in paragraphs if p)
 
     def _paragraph(self, text: str) -> str:
-        for step in (self._abbreviations, self._dates, self._times, self._money, self._percents,
+        for step in (self._addresses, self._abbreviations, self._dates, self._times, self._money, self._percents,
                      self._units, self._ordinals, self._numbers, self._symbols):
             try:
                 text = step(text)
             except Exception:  # a bug in one pass must not take the text down  # noqa: BLE001
                 pass
         return _SPACE_BEFORE_MARK.sub(r"\1", " ".join(text.split()))
+
+    def _addresses(self, text: str) -> str:
+        """``www.ejemplo.es/ayuda`` -> "ejemplo punto es barra ayuda" (e-mails likewise)."""
+        if not self.t.url_words or ("@" not in text and "." not in text):
+            return text
+
+        def speak(address: str) -> str:
+            words = []
+            for piece in _ADDRESS_PIECE.findall(address):
+                if piece.isdigit():
+                    words.append(self.cardinal(int(piece)) if len(piece) <= 4 else
+                                 " ".join(self.cardinal(int(d)) for d in piece))
+                elif piece[0].isalpha():
+                    words.append(piece)
+                elif piece in self.t.url_words:
+                    words.append(self.t.url_words[piece])
+            return f" {' '.join(words)} "
+
+        def url(m: re.Match) -> str:
+            core = m.group().rstrip(".,;:!?'\")")
+            trailing = m.group()[len(core):]
+            core = re.split(r"[?#]", _SCHEME.sub("", core), maxsplit=1)[0].rstrip("/")
+            return speak(core) + trailing
+
+        text = _EMAIL.sub(lambda m: speak(m.group()), text)
+        return _URL.sub(url, text)
 
     def _abbreviations(self, text: str) -> str:
         if self._abbreviation is None:

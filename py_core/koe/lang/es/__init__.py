@@ -74,7 +74,13 @@ def table(spanish: _Spanish) -> NormalizerTable:
                "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes")},
         symbols={"&": "y", "+": "más", "=": "igual a", "@": "arroba", "×": "por"},
         before_noun=_before_noun,
+        url_words={".": "punto", "/": "barra", "-": "guion", "_": "guion bajo", "@": "arroba", ":": "dos puntos"},
     )
+
+
+#: Letter names, written as Spanish words (a word without a vowel is spelled: "TV" -> te uve).
+LETTERS = dict(zip("bcdfghjklmnñpqrstvwxz", (
+    "be ce de efe ge hache jota ka ele eme ene eñe pe cu erre ese te uve uvedoble equis zeta").split()))
 
 
 KEEP = "áéíóúüñ"
@@ -88,4 +94,4 @@ def _phrase(words: list[str]) -> list[str]:
 async def load(loader, code: str) -> RomanceFrontEnd:
     spanish = _Spanish()
     spanish.normalizer = Normalizer(table(spanish))
-    return RomanceFrontEnd(code, spanish.normalizer, _phrase)
+    return RomanceFrontEnd(code, spanish.normalizer, _phrase, LETTERS)

@@ -65,7 +65,13 @@ def table(french: _French) -> NormalizerTable:
                "°C": ("degré", "degrés"), "ºC": ("degré", "degrés"), "°": ("degré", "degrés"),
                "Mo": ("mégaoctet", "mégaoctets"), "Go": ("gigaoctet", "gigaoctets")},
         symbols={"&": "et", "+": "plus", "=": "égale", "@": "arobase", "×": "fois"},
+        url_words={".": "point", "/": "slash", "-": "tiret", "_": "tiret bas", "@": "arobase", ":": "deux-points"},
     )
+
+
+#: Letter names, written as French words (a word without a vowel is spelled: "SNCF" -> esse enne cé effe).
+LETTERS = dict(zip("bcdfghjklmnpqrstvwxz", (
+    "bé cé dé effe gé hache ji ka elle emme enne pé qu erre esse té vé doublevé ixe zède").split()))
 
 
 class FrenchNormalizer(Normalizer):
@@ -83,4 +89,4 @@ async def load(loader, code: str) -> RomanceFrontEnd:
     french = _French()
     french.normalizer = FrenchNormalizer(table(french))
     words = FrenchWords(read_table(await loader.assets.read(LEXICON)))
-    return RomanceFrontEnd(code, french.normalizer, words.phrase)
+    return RomanceFrontEnd(code, french.normalizer, words.phrase, LETTERS)

@@ -56,7 +56,14 @@ def table(italian: _Italian) -> NormalizerTable:
                "MB": ("megabyte", "megabyte"), "GB": ("gigabyte", "gigabyte")},
         symbols={"&": "e", "+": "più", "=": "uguale a", "@": "chiocciola", "×": "per"},
         before_noun=_before_noun,
+        url_words={".": "punto", "/": "barra", "-": "trattino", "_": "trattino basso", "@": "chiocciola",
+                   ":": "due punti"},
     )
+
+
+#: Letter names, written as Italian words (a word without a vowel is spelled: "TV" -> ti vu).
+LETTERS = dict(zip("bcdfghjklmnpqrstvwxz", (
+    "bì cì dì effe gì acca ilunga cappa elle emme enne pì cù erre esse tì vù doppiavù ics zeta").split()))
 
 
 KEEP = "àèéìíòóùú"
@@ -71,4 +78,4 @@ async def load(loader, code: str) -> RomanceFrontEnd:
     def phrase(texts: list[str]) -> list[str]:
         return words.phrase([fold(w, KEEP) for w in texts])
 
-    return RomanceFrontEnd(code, italian.normalizer, phrase)
+    return RomanceFrontEnd(code, italian.normalizer, phrase, LETTERS)

@@ -246,7 +246,7 @@ class ItalianWords:
         segs = segments(word)
         groups = nuclei(segs)
         if not groups:
-            return "".join(s.ph for s in segs)
+            return "".join(_consonant(segs, k) for k in range(len(segs)))
         quality = None
         if key in UNSTRESSED:
             primary = -1

@@ -64,7 +64,13 @@ def table(portuguese: _Portuguese) -> NormalizerTable:
                "°C": ("grau", "graus"), "ºC": ("grau", "graus"), "°": ("grau", "graus"),
                "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes")},
         symbols={"&": "e", "+": "mais", "=": "igual a", "@": "arroba", "×": "vezes"},
+        url_words={".": "ponto", "/": "barra", "-": "hífen", "_": "underline", "@": "arroba", ":": "dois pontos"},
     )
+
+
+#: Letter names, written as Portuguese words (a word without a vowel is spelled: "TV" -> tê vê).
+LETTERS = dict(zip("bcdfghjklmnpqrstvwxz", (
+    "bê cê dê efe gê agá jota cá ele eme ene pê quê erre esse tê vê dáblio xis zê").split()))
 
 
 KEEP = "áéíóúâêôãõàüç"
@@ -77,4 +83,4 @@ def _phrase(words: list[str]) -> list[str]:
 async def load(loader, code: str) -> RomanceFrontEnd:
     portuguese = _Portuguese()
     portuguese.normalizer = Normalizer(table(portuguese))
-    return RomanceFrontEnd(code, portuguese.normalizer, _phrase)
+    return RomanceFrontEnd(code, portuguese.normalizer, _phrase, LETTERS)

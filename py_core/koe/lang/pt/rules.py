@@ -23,7 +23,7 @@ ACCENTS = {"á": ("a", "open"), "é": ("e", "open"), "í": ("i", "open"), "ó": 
            "â": ("a", "close"), "ê": ("e", "close"), "ô": ("o", "close"), "ã": ("a", "nasal"), "\u00f5": ("o", "nasal"),
            "à": ("a", "open"), "ü": ("u", None)}
 FRONT = frozenset("eiéíêe")
-VOICED = frozenset("bdɡvzʒmnɲlʎɾrxj")  # what makes a final s voiced (x = the r of rato counts too)
+VOICED = frozenset("bdɡvzʒmnɲlʎɾrxjʤ")  # what makes a final s voiced (x = the r of rato counts too)
 MARKS = frozenset(PRIMARY + SECONDARY)
 #: A vowel + an l closing its syllable, as espeak writes them.
 L_CODA = {"a": "W", "e": "eʊ", "ɛ": "ɛʊ", "i": "iʊ", "o": "ow", "ɔ": "ɔw", "u": "uw", "æ": "W", "y": "ɛʊ",
