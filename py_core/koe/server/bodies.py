@@ -1,18 +1,27 @@
-"""Reading a JSON request body safely: media type (415), size (413), syntax (400).
+"""Reading a JSON request body safely: media type (415), size (413), then the bounded JSON reader (400).
 
 Requiring ``application/json`` also means a foreign web page cannot post to
 this server without a CORS preflight (which it only passes for configured
 origins): HTML forms and ``text/plain`` fetches are refused before any work.
+Parsing goes through :func:`koe.safe_json.loads`, so no body (deep nesting,
+400-digit numbers, ``NaN``, lone surrogates) can make a handler fail with a 500;
+every endpoint and the LLM proxy read bodies here.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
 
+from ..safe_json import InvalidJSONError, loads
 from .errors import APIError
+
+#: Nesting allowed in request bodies: speech needs 2, LLM requests with tool schemas a dozen or so.
+MAX_DEPTH = 64
+#: Bodies larger than this are parsed in a thread, so a big LLM request never stalls the event loop.
+THREAD_PARSE_BYTES = 64 * 1024
 
 
 def _is_json(content_type: str) -> bool:
@@ -40,16 +49,24 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_json(body: bytes) -> Any:
+    """The decoded body; 400 ``invalid_json`` with a message that says what is wrong."""
     if not body.strip():
         raise APIError(400, "The request body is empty; send a JSON object.", code="invalid_json")
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise APIError(400, f"The request body is not valid JSON: {error}.", code="invalid_json") from None
+        return loads(body, what="The request body", max_depth=MAX_DEPTH)
+    except InvalidJSONError as error:
+        raise APIError(400, error.message, code=error.code) from None
+
+
+async def parse_json_async(body: bytes) -> Any:
+    """:func:`parse_json`, in a worker thread when the body is large."""
+    if len(body) > THREAD_PARSE_BYTES:
+        return await asyncio.to_thread(parse_json, body)
+    return parse_json(body)
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    return parse_json(await read_body(request, limit))
+    return await parse_json_async(await read_body(request, limit))
 
 
 def require_object(value: Any) -> dict:
