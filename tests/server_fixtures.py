@@ -29,8 +29,9 @@ class ServerThread:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None,
-                                                    access_log=False, lifespan="on"))
+        from koe.server.serve import uvicorn_config
+
+        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", self.port))
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
 
     def start(self, timeout: float = 30.0) -> "ServerThread":
@@ -83,3 +84,32 @@ def assert_envelope(response: httpx.Response, status: int, code: str | None = No
     if param is not None:
         assert error["param"] == param, error
     return error
+
+
+def damaged_assets(tmp_path: Any, assets_dir: Any, *, truncate: bool = True) -> Any:
+    """A copy of the assets folder (symbolic links) whose model is truncated, or has one byte changed."""
+    import os
+    import shutil
+
+    from koe.assets import MODEL
+
+    root = tmp_path / "assets"
+    (root / "model").mkdir(parents=True)
+    for entry in assets_dir.iterdir():
+        if entry.name != "model":
+            os.symlink(entry, root / entry.name)
+    for entry in (assets_dir / "model").iterdir():
+        if entry.name != MODEL.rsplit("/", 1)[1]:
+            os.symlink(entry, root / "model" / entry.name)
+    model = root / MODEL
+    if truncate:
+        with open(assets_dir / MODEL, "rb") as source:
+            model.write_bytes(source.read(1 << 20))
+    else:
+        shutil.copyfile(assets_dir / MODEL, model)
+        with open(model, "r+b") as handle:
+            handle.seek(5_000_000)
+            byte = handle.read(1)
+            handle.seek(5_000_000)
+            handle.write(bytes([byte[0] ^ 0xFF]))
+    return root

@@ -132,3 +132,62 @@ def test_python_dash_m_serves(assets_dir):
     assert "Traceback" not in output
     assert f"listening on http://127.0.0.1:{port}" in output
     assert "model loaded" in output
+
+
+# --- a damaged model stops `koe serve` before it listens (issue 12: #5) ---------------------------------------------
+
+@pytest.mark.parametrize("truncate", [True, False], ids=["truncated", "one-byte-changed"])
+def test_damaged_model_stops_the_start_naming_the_fix(tmp_path, assets_dir, capsys, restore_logging, truncate):
+    from server_fixtures import damaged_assets
+
+    damaged = damaged_assets(tmp_path, assets_dir, truncate=truncate)
+    assert serve_main(["--assets", str(damaged), "--port", str(free_port())]) == 1
+    err = capsys.readouterr().err
+    assert "model/kokoro-v1.0.int8.onnx is damaged" in err and "run ./build.sh" in err, err
+    assert "Traceback" not in err and "ONNXRuntimeError" not in err
+
+
+def test_asset_check_cost(assets_dir):
+    """The start-up check hashes every file the server reads; print what it costs (not asserted: shared CPUs)."""
+    from koe.server.integrity import verify_assets
+
+    report = verify_assets(str(assets_dir))
+    assert report.ok and report.manifest and report.checked >= 60, report.problems
+    print(f"\nasset check: {report.checked} files, {report.bytes / 1e6:.0f} MB in {report.seconds:.2f} s")
+
+
+def test_forged_log_lines_are_one_escaped_line(assets_dir):
+    """The access log and the application log escape CR, LF, NUL, ESC...: a request cannot add a log line."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "py_core"), "KOE_THREADS": "1", "KOE_ASSETS": str(assets_dir)}
+    process = subprocess.Popen([sys.executable, "-m", "koe.server", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    forged = ("/v1/audio/voices/x%0A2026-11-28%2001:00:00,000%20ERROR%20[-]%20koe.server:%20FORGED%0D%00%1B[2J"
+              "%E2%80%AE%C2%85")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not become healthy"
+            time.sleep(0.1)
+        response = httpx.get(f"http://127.0.0.1:{port}{forged}", headers={"X-Request-ID": "forge-1"})
+        assert response.status_code == 404
+        httpx.post(f"http://127.0.0.1:{port}/v1/audio/speech", headers={"X-Request-ID": "forge-2"},
+                   json={"input": "Hi.", "voice": "x\nERROR FORGED2\u0000"})
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert b"\x00" not in output and b"\x1b" not in output and b"\r" not in output
+    text = output.decode("utf-8")
+    assert "\u202e" not in text and "\u0085" not in text
+    lines = text.splitlines()
+    assert [line for line in lines if "FORGED" in line and "forge-1" in line] == \
+        [line for line in lines if "FORGED" in line and "FORGED2" not in line], lines
+    assert len([line for line in lines if "FORGED" in line and "FORGED2" not in line]) == 1, lines
+    assert not [line for line in lines if line.startswith("2026-11-28 01:00:00")]
+    assert all(line[:1].isdigit() or line.startswith("    ") for line in lines if line), lines

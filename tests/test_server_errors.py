@@ -15,7 +15,7 @@ from openai import OpenAI
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from server_fixtures import ServerThread, assert_envelope, koe_server
+from server_fixtures import ServerThread, assert_envelope, damaged_assets, koe_server
 
 SPEECH = "/v1/audio/speech"
 
@@ -176,3 +176,108 @@ def test_unexpected_exceptions_are_a_bare_500(caplog):
     assert "secret internal detail" not in response.text and "boom-1" in error["message"]
     assert any("secret internal detail" in (r.exc_text or "") or (r.exc_info and "secret" in str(r.exc_info[1]))
                for r in caplog.records)
+
+
+# --- hostile bodies, methods, malformed HTTP, hang-ups (issue 12: #3, #9) ---------------------------------------------
+
+@pytest.mark.parametrize("body, fragment", [
+    (b"[" * 1000 + b"]" * 1000, "levels deep"),
+    (b'{"input": "Hi.", "speed": 1' + b"0" * 400 + b"}", "number of 401 characters"),
+    (b'{"input": "Hi.", "speed": 1' + b"0" * 400 + b".0}", "number of 403 characters"),
+    (b'{"input": "Hi.", "speed": 1e999}', "too large"),
+    (b'{"input": "Hi.", "speed": NaN}', "NaN"),
+    (b'{"input": "Hi \\ud800 there."}', "lone UTF-16 surrogate"),
+    (b'{"input": "\xff\xfe"}', "not UTF-8"),
+])
+def test_hostile_json_is_400_not_500(server, body, fragment, caplog):
+    caplog.set_level("INFO")
+    response = httpx.post(server.url + SPEECH, content=body, headers={"content-type": "application/json"})
+    error = assert_envelope(response, 400, "invalid_json")
+    assert fragment in error["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_options_and_405_list_every_method_of_a_path(server):
+    response = httpx.options(server.url + "/v1/audio/voices")
+    assert response.status_code == 204
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    wrong = httpx.put(server.url + "/v1/audio/voices")
+    error = assert_envelope(wrong, 405, "method_not_allowed")
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"} and "POST" in error["message"]
+    item = httpx.options(server.url + "/v1/audio/voices/af_heart")
+    assert set(item.headers["allow"].split(", ")) == {"GET", "HEAD", "DELETE", "OPTIONS"}
+
+
+def raw_exchange(server, data: bytes) -> bytes:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while piece := sock.recv(65536):
+            chunks.append(piece)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("garbage", [
+    b"NOT HTTP AT ALL\r\n\r\n",
+    b"GET /\x00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n",
+    b"POST /v1/audio/speech HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+])
+def test_malformed_http_gets_the_json_envelope(server, garbage):
+    import json
+
+    answer = raw_exchange(server, garbage)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"content-type: application/json" in head.lower()
+    error = json.loads(body)["error"]
+    assert error["code"] == "invalid_http" and error["type"] == "invalid_request_error"
+
+
+def test_client_hanging_up_mid_upload_is_one_quiet_line(server, caplog):
+    """A body cut short (the client went away) is logged at INFO, never as an ERROR with a traceback."""
+    import socket
+
+    caplog.set_level("INFO")
+    for path, content_type in ((SPEECH, "application/json"),
+                               ("/v1/audio/voices", "multipart/form-data; boundary=xyz")):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\n"
+                         f"Content-Length: 200000\r\n\r\n".encode() + b"--xyz\r\nContent-Disposition: form-data; "
+                         b'name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n' + b"a" * 50000)
+            time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while not any("disconnected" in r.getMessage() and path in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+            time.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelno >= 40], [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_error_messages_never_carry_absolute_paths():
+    from koe.server.errors import APIError, error_response, scrub_paths
+
+    message = ("The model is not available: Load model from /home/someone/koe/web/public/model/kokoro.onnx "
+               "failed; see C:\\Users\\someone\\koe\\log.txt")
+    response = error_response(APIError(503, message))
+    assert b"/home/someone" not in response.body and b"Users" not in response.body
+    assert b"kokoro.onnx" in response.body and b"log.txt" in response.body
+    for kept in ("No such resource: GET /v1/audio/nope", "see http://127.0.0.1:8000/v1/models", "a/b and 1/2/3"):
+        assert scrub_paths(kept) == kept
+
+
+def test_damaged_model_answers_name_no_path(tmp_path, assets_dir):
+    """Started without `koe serve`'s check (create_app directly), a damaged model still leaks no path."""
+    damaged = damaged_assets(tmp_path, assets_dir)
+    with koe_server(None, ready=False, assets=str(damaged)) as broken:
+        deadline = time.monotonic() + 60
+        while (health := httpx.get(broken.url + "/health")).json()["status"] == "loading":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        speech = httpx.post(broken.url + SPEECH, json={"input": "Hi."})
+        assert_envelope(speech, 503, "model_unavailable")
+        for response in (health, speech):
+            assert str(tmp_path) not in response.text and "/model/" not in response.text, response.text

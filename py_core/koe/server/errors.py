@@ -9,11 +9,13 @@ logged server-side with the request id and reach the client only as a generic
 from __future__ import annotations
 
 import logging
+import re
 from typing import Mapping
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AssetError, EmptyTextError, KoeError
@@ -60,12 +62,24 @@ class APIError(Exception):
         self.headers = dict(headers or {})
 
 
+#: An absolute file path of two or more parts (POSIX or Windows); not a URL or an API path like /v1/models.
+_FILE_PATH = re.compile(r"(?<![\w.~:/\\-])(?:/(?!v1/|llm/)[\w.~+@%-]+(?:/[\w.~+@%-]+)+/?"
+                        r"|[A-Za-z]:\\(?:[^\\\s'\"<>|]+\\)*[^\\\s'\"<>|]*)")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with absolute file paths cut to their last part: clients never learn the server's layout."""
+    return _FILE_PATH.sub(lambda m: re.split(r"[/\\]", m.group().rstrip("/\\"))[-1], text)
+
+
 def envelope(message: str, *, type: str, param: str | None = None, code: str | None = None) -> dict:
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
-def error_response(error: APIError) -> JSONResponse:
-    body = envelope(error.message, type=error.type, param=error.param, code=error.code)
+def error_response(error: APIError, *, scrub: bool = True) -> JSONResponse:
+    """The envelope for ``error``; absolute paths are cut from the message unless it echoes the request's own path."""
+    message = scrub_paths(error.message) if scrub else error.message
+    body = envelope(message, type=error.type, param=error.param, code=error.code)
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
@@ -88,19 +102,37 @@ async def handle_koe_error(request: Request, exc: Exception) -> Response:
     return error_response(from_koe_error(exc))
 
 
+def allowed_methods(request: Request, fallback: str = "") -> list[str]:
+    """Every method some route accepts on this path (several routes may share one), for Allow headers."""
+    methods: set[str] = set()
+    for route in getattr(request.app, "routes", ()):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route_methods)
+    if not methods:
+        methods.update(m.strip() for m in fallback.split(",") if m.strip())
+    return sorted(methods | {"OPTIONS"}) if methods else []
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
-    """Starlette's routing/static errors (404, 405, ...) in the envelope."""
+    """Starlette's routing/static errors (404, 405, ...) in the envelope; OPTIONS answers with Allow."""
     assert isinstance(exc, HTTPException)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     status = exc.status_code
+    headers = dict(exc.headers or {})
     if status == 404:
         message = f"No such resource: {request.method} {request.url.path}"
     elif status == 405:
-        message = f"Method {request.method} is not allowed on {request.url.path}."
+        allowed = allowed_methods(request, headers.pop("Allow", headers.pop("allow", "")))
+        headers["Allow"] = ", ".join(allowed)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
+        message = f"Method {request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}."
     else:
         message = str(exc.detail)
-    return error_response(APIError(status, message, code=_HTTP_CODES.get(status), headers=exc.headers))
+    # The message echoes the request's own path: nothing of the server's to hide.
+    return error_response(APIError(status, message, code=_HTTP_CODES.get(status), headers=headers), scrub=False)
 
 
 EXCEPTION_HANDLERS = {
@@ -115,7 +147,9 @@ class CatchAllMiddleware:
 
     Sits inside the request-id middleware so the 500 still carries
     X-Request-ID. Unlike Starlette's ServerErrorMiddleware it does not re-raise,
-    so the traceback is logged once, with the request id.
+    so the traceback is logged once, with the request id. A client that hangs
+    up while its body is being read (``ClientDisconnect``) is an INFO line, not
+    an error.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -135,6 +169,9 @@ class CatchAllMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:  # the client hung up mid-upload: nothing to answer, nothing went wrong here
+            log.info("client disconnected during %s %s before its request body arrived", scope.get("method"),
+                     scope.get("path"))
         except Exception:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if started:

@@ -1,7 +1,9 @@
 """GET /health: is the model loaded, which version, how long up, how busy.
 
 It never touches the engine's worker threads, so it answers at once even when
-every synthesis slot is taken. 200 when ready; 503 while loading or after a
+every synthesis slot is taken. ``model_steps`` shows the model gate: steps
+running now, the most that ever ran at once (``peak``, at most
+``max_concurrency``) and how many ran in all. 200 when ready; 503 while loading or after a
 failed load, with the reason in an ``error`` envelope next to the status.
 """
 
@@ -12,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import __version__
-from .errors import envelope
+from .errors import envelope, scrub_paths
 
 
 async def health(request: Request) -> JSONResponse:
@@ -29,10 +31,14 @@ async def health(request: Request) -> JSONResponse:
         "voices": len(engine.voices()) if engine is not None else 0,
         "requests": {"running": state.capacity.running, "waiting": state.capacity.waiting,
                      "max_concurrency": state.capacity.limit, "max_queue": state.capacity.queue_limit},
+        # Model steps (one chunk, or a voice search) running now and the most ever at once: never above the limit.
+        "model_steps": {"running": state.capacity.gate.running, "peak": state.capacity.gate.peak,
+                        "total": state.capacity.gate.steps},
         "llm_proxy": state.config.llm_configured,
     }
     if status != "ok":
-        message = "The model is loading." if status == "loading" else f"The model failed to load: {state.load_error}"
+        message = "The model is loading." if status == "loading" else \
+            f"The model failed to load: {scrub_paths(state.load_error or 'unknown error')}"
         body.update(envelope(message, type="server_error", code=f"model_{status}"))
     return JSONResponse(body, status_code=200 if status == "ok" else 503, headers={"Cache-Control": "no-store"})
 

@@ -4,6 +4,14 @@ A request id comes from a sane incoming ``X-Request-ID`` or is made fresh; it
 lives in a context variable that a logging filter copies onto every record
 (worker threads get it too, because they run in a copy of the context). One
 access line per request replaces uvicorn's, which cannot know the id.
+
+No input can forge or break a log line: :class:`SafeFormatter`, the one
+formatter of every handler :func:`setup_logging` installs, escapes control
+characters (CR, LF, NUL, ESC, the other C0 and C1 codes, DEL), Unicode line and
+paragraph separators, bidirectional overrides and lone surrogates in the
+message and its arguments, so one record is one line. A traceback keeps its
+line breaks but every line of it is indented, so a line that starts at column
+0 always starts a record.
 """
 
 from __future__ import annotations
@@ -45,6 +53,45 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+#: Characters that could end, rewrite or hide a log line: C0 and C1 controls, DEL, Unicode line/paragraph
+#: separators, bidirectional embeddings/overrides/isolates (Trojan-source style reordering), lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_for_log(text: str) -> str:
+    """``text`` on one line with nothing a terminal or a log parser could act on: ``\\n``, ``\\x00``, ``\\u202e``..."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
+class SafeFormatter(logging.Formatter):
+    """The usual format with every field escaped onto one line; a traceback's lines come indented below."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        fields = {key: escape_for_log(value) if isinstance(value, str) else value
+                  for key, value in record.__dict__.items()}
+        return super().formatMessage(logging.makeLogRecord(fields))
+
+    def formatException(self, ei) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + escape_for_log(line) for line in text.splitlines())
+
+
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (test runners and daemons swap it)."""
 
@@ -63,7 +110,7 @@ class StderrHandler(logging.StreamHandler):
 def setup_logging(level: str = "info") -> None:
     """One stderr handler on the root logger (replacing an earlier one of ours); uvicorn's loggers propagate into it."""
     handler = StderrHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(SafeFormatter(LOG_FORMAT))
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -109,7 +156,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            path = scope.get("path", "")
+            raw_path = scope.get("raw_path")  # as sent, percent-encoding intact (the formatter escapes the rest)
+            path = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope.get("path", "")
             query = scope.get("query_string", b"")
             target = path + ("?…" if query else "")  # query strings may carry secrets: never logged
             access_log.info("%s %s %s %dB %.1fms", scope.get("method"), target, status or "disconnected", sent,

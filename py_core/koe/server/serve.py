@@ -31,13 +31,34 @@ def add_serve_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def check_assets(config: ServerConfig) -> str | None:
-    """A message when the model is missing, so ``koe serve`` fails at once instead of serving 503s."""
-    from ..assets import MODEL, DirectoryAssets, default_asset_dir
+    """A message when the model or data files are missing or damaged, so ``koe serve`` fails at once
+    (naming the fix) instead of serving 503s; checked against the build's manifest (:mod:`.integrity`)."""
+    from ..assets import default_asset_dir
+    from .integrity import FIX, verify_assets
 
     folder = config.assets or default_asset_dir()
-    if not DirectoryAssets(folder).exists(MODEL):
-        return f"no model at {folder}/{MODEL}: run ./build.sh (or point --assets at the assets folder)"
-    return None
+    report = verify_assets(folder)
+    if not report.manifest:
+        log.info("no %s in %s: the asset files are not verified", "koe-manifest.json", folder)
+    if report.ok:
+        if report.manifest:
+            log.info("assets verified: %d files, %.0f MB in %.2fs", report.checked, report.bytes / 1e6, report.seconds)
+        return None
+    shown = "; ".join(report.problems[:3]) + (f" (and {len(report.problems) - 3} more)" if len(report.problems) > 3
+                                               else "")
+    return f"the assets in {folder} are not usable: {shown}. To fix it, {FIX} (or point --assets at a good copy)."
+
+
+def uvicorn_config(app: Any, host: str, port: int, **options: Any) -> Any:
+    """uvicorn's settings for this server (``koe serve`` and the tests): our own access log and 400s."""
+    import uvicorn
+
+    from .http_protocol import KoeH11Protocol
+
+    settings: dict[str, Any] = dict(log_config=None, access_log=False, lifespan="on", server_header=False,
+                                    http=KoeH11Protocol)
+    settings.update(options)
+    return uvicorn.Config(app, host=host, port=port, **settings)
 
 
 def run_serve(args: argparse.Namespace | dict | None = None) -> int:
@@ -59,9 +80,7 @@ def run_serve(args: argparse.Namespace | dict | None = None) -> int:
 
     from .app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(config), host=config.host, port=config.port, log_config=None, access_log=False,
-        lifespan="on", server_header=False, timeout_graceful_shutdown=5))
+    server = uvicorn.Server(uvicorn_config(create_app(config), config.host, config.port, timeout_graceful_shutdown=5))
     try:
         server.run()
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl+C after its graceful shutdown: a normal way to stop
