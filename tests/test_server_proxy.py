@@ -16,7 +16,7 @@ import pytest
 from openai import OpenAI
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from starlette.routing import Route
 
 from server_fixtures import ServerThread, assert_envelope, free_port, koe_server
@@ -59,6 +59,27 @@ def upstream_app(seen: list, evil_url: str) -> Starlette:
             return PlainTextResponse("kaboom", status_code=500)
         if model == "redirect":
             return RedirectResponse(evil_url + "/v1/chat/completions", status_code=307)
+        echoed = "; ".join(f"{k}: {v}" for k, v in request.headers.items())
+        if model == "echo-text":  # an error page that repeats the request headers, key included
+            return PlainTextResponse(f"bad request; you sent {echoed}", status_code=400)
+        if model == "echo-json":
+            return JSONResponse({"error": {"message": f"denied for {echoed}", "type": "invalid_request_error",
+                                           "code": "denied<script>", "param": None}}, status_code=401)
+        if model == "html-500":
+            return HTMLResponse("<html><body><h1>Internal Server Error</h1><pre>Traceback: File "
+                                "\"/srv/upstream/app/handlers.py\", line 12</pre></body></html>", status_code=500)
+        if model == "not-json":
+            return PlainTextResponse("<html>a captive portal, not an LLM</html>", status_code=200)
+        if model == "echo-ok":
+            return JSONResponse(completion(f"your headers: {echoed}", model))
+        if model == "echo-stream":  # the key arrives cut in two across pieces
+            async def leaky():
+                yield 'data: {"choices": [{"index": 0, "delta": {"content": "key: ' + KEY[:5]
+                await asyncio.sleep(0.05)
+                yield KEY[5:] + '"}}]}\n\n'
+
+                yield "data: [DONE]\n\n"
+            return StreamingResponse(leaky(), media_type="text/event-stream")
         if body.get("stream"):
             async def events():
                 for word in ("Hello", " from", " upstream"):
@@ -233,3 +254,63 @@ def test_proxy_refuses_non_json_and_foreign_origins(koe, seen):
     assert_envelope(httpx.post(koe.url + "/llm/v1/chat/completions", json={"messages": []},
                                headers={"Origin": "https://evil.example"}), 403, "origin_not_allowed")
     assert seen == []
+
+
+# --- what the upstream says never leaks the server's secrets (issue: key echo) -------------------------------------
+
+def test_upstream_echoing_the_key_is_redacted(koe):
+    """Error bodies that repeat the request headers lose the key; the status stays the upstream's."""
+    for model, status in (("echo-text", 400), ("echo-json", 401)):
+        response = httpx.post(koe.url + "/llm/v1/chat/completions", json={"model": model, "messages": []})
+        error = assert_envelope(response, status)
+        assert KEY not in response.text and "[redacted]" in response.text, response.text
+        assert len(error["message"]) < 400 and "\n" not in error["message"]
+    assert assert_envelope(httpx.post(koe.url + "/llm/v1/chat/completions", json={"model": "echo-json"}),
+                           401)["code"] is None  # a code that is not a plain token is dropped
+
+
+def test_upstream_html_errors_are_not_relayed(koe):
+    response = httpx.post(koe.url + "/llm/v1/chat/completions", json={"model": "html-500", "messages": []})
+    error = assert_envelope(response, 500, "upstream_error")
+    assert "<" not in response.text and "/srv/upstream" not in response.text and "Traceback" not in response.text
+    assert error["message"] == "The LLM upstream answered 500."
+
+
+def test_a_200_that_is_not_json_is_502(koe):
+    response = httpx.post(koe.url + "/llm/v1/chat/completions", json={"model": "not-json", "messages": []})
+    assert_envelope(response, 502, "upstream_invalid_response")
+    assert "captive" not in response.text
+
+
+def test_successful_answers_are_redacted_too(koe):
+    response = httpx.post(koe.url + "/llm/v1/chat/completions", json={"model": "echo-ok", "messages": []})
+    assert response.status_code == 200
+    assert KEY not in response.text and "[redacted]" in response.json()["choices"][0]["message"]["content"]
+    with httpx.stream("POST", koe.url + "/llm/v1/chat/completions",
+                      json={"model": "echo-stream", "stream": True, "messages": []}) as streamed:
+        assert streamed.headers["content-type"].startswith("text/event-stream")
+        body = streamed.read().decode()
+    assert KEY not in body and "[redacted]" in body and body.rstrip().endswith("data: [DONE]")
+
+
+def test_deep_or_huge_number_bodies_are_400_before_the_upstream(koe, seen):
+    for body in (b"[" * 1000 + b"]" * 1000, b'{"max_tokens": 1' + b"0" * 400 + b"}"):
+        response = httpx.post(koe.url + "/llm/v1/chat/completions", content=body,
+                              headers={"content-type": "application/json"})
+        assert_envelope(response, 400, "invalid_json")
+    assert seen == []
+
+
+def test_redaction_across_pieces():
+    from koe.server.redact import Redactor, secret_values
+
+    secrets = secret_values("sk-abcdef123456", {"X-Api-Key": "k-9876543210", "X-Title": "Koe tests",
+                                                "Authorization": "Basic dXNlcjpwYXNz"})
+    assert "Koe tests" not in secrets and "dXNlcjpwYXNz" in secrets
+    redactor = Redactor(secrets)
+    text = b'{"a": "Bearer sk-abcdef123456", "b": "k-9876543210 and Basic dXNlcjpwYXNz", "c": "sk-abc"}'
+    for cut in range(1, len(text)):
+        stream = redactor.stream()
+        out = stream.feed(text[:cut]) + stream.feed(text[cut:]) + stream.flush()
+        assert out == redactor.bytes(text), cut
+    assert b"sk-abcdef123456" not in redactor.bytes(text) and b'"c": "sk-abc"' in redactor.bytes(text)
