@@ -1,7 +1,8 @@
 """The Starlette application: routes, middleware and lifecycle in one place.
 
 Middleware, outermost first: request id + access log, catch-all 500,
-local-only guard, CORS (only when origins are configured). Unmatched paths
+the server's model gate as the request's (see limits.py), local-only guard,
+CORS (only when origins are configured). Unmatched paths
 fall through to the web app, so API routes keep their 405s and the web app
 owns everything else.
 """
@@ -20,6 +21,7 @@ from .. import __version__
 from . import custom_voices_api, health, llm_proxy, models_api, openapi, speech, voices_api
 from .config import ServerConfig
 from .errors import EXCEPTION_HANDLERS, CatchAllMiddleware
+from .limits import GateContextMiddleware
 from .observability import RequestContextMiddleware
 from .security import LocalOnlyMiddleware
 from .state import ServerState
@@ -47,6 +49,7 @@ def create_app(config: ServerConfig | None = None, *, engine: Any = None) -> Sta
     middleware = [
         Middleware(RequestContextMiddleware),
         Middleware(CatchAllMiddleware),
+        Middleware(GateContextMiddleware, gate=state.capacity.gate),
         Middleware(LocalOnlyMiddleware, bind_host=config.host, cors_origins=config.cors_origins),
     ]
     if config.cors_origins:
