@@ -16,7 +16,8 @@ NATIVE_ONLY = ("runtimes/onnxruntime.py", "adapters", "server", "cli.py", "nativ
 #: The browser adapter: pure Python plus Pyodide's own modules, imported only when called in the browser.
 BROWSER_ONLY = {"runtimes/browser.py": {"pyodide", "js"}}
 #: Pure-Python (py3-none-any) wheels the build ships to the browser.
-PURE_DEPENDENCIES = {"num2words": "num2words"}
+PURE_DEPENDENCIES = {"num2words": "num2words", "janome": "Janome", "jieba": "jieba", "pypinyin": "pypinyin",
+                     "cn2an": "cn2an", "proces": "proces"}
 
 
 def core_modules() -> list[Path]:
