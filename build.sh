@@ -34,6 +34,7 @@ setup_venv() {
 setup_assets() {
   step "Models, voices and dictionaries (web/public/)"
   "$PY" tools/build_assets.py
+  "$PY" tools/build_lang_wheels.py
   "$PY" tools/build_lang_data.py
   step "Speaker encoder and preset voice embeddings (custom voices)"
   "$PY" tools/build_speaker_assets.py

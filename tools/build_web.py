@@ -201,6 +201,8 @@ def copy_wheels() -> dict[str, str]:
     wheels["koe"] = build_koe_wheel()
     out = PUBLIC / "py"
     keep = {w.name for w in wheels.values()}
+    if (out / "lang-wheels.json").exists():  # tools/build_lang_wheels.py's, installed when a language is first used
+        keep |= {e["file"] for e in json.loads((out / "lang-wheels.json").read_text()).values()}
     changed = sum(atomic_copy(w, out / w.name) for w in wheels.values())
     for stale in out.glob("*.whl"):
         if stale.name not in keep:
