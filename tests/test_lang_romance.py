@@ -126,11 +126,12 @@ def test_paragraphs_survive_normalization(fronts, code):
 def test_spanish_numbers_money_dates_and_abbreviations(fronts):
     n = front(fronts, "es").normalize
     assert n("Tengo 25 años y 1 libro.") == "Tengo veinticinco años y un libro."
+    assert n("Son 21 casas y 300 personas, 1 de ellas.") == "Son veintiuna casas y trescientas personas, uno de ellas."
     assert n("Cuesta 7,50 €.") == "Cuesta siete euros con cincuenta céntimos."
     assert n("El 40% llegó el 12/03/2024 a las 14:30.") == (
         "El cuarenta por ciento llegó el doce de marzo de dos mil veinticuatro a las catorce y treinta.")
     assert n("El Sr. Pérez vive en el 2º piso.") == "El señor Pérez vive en el segundo piso."
-    assert n("Son 1.234 personas y 3,5 kilos.") == "Son mil doscientos treinta y cuatro personas y tres coma cinco kilos."
+    assert n("Son 1.234 personas y 3,5 kilos.") == "Son mil doscientas treinta y cuatro personas y tres coma cinco kilos."
 
 
 def test_spanish_c_z_ll_and_stress(fronts):
@@ -169,6 +170,7 @@ def test_italian_elision_reads_as_one_word(fronts):
 def test_italian_numbers_and_money(fronts):
     n = front(fronts, "it").normalize
     assert n("Ho 21 anni e 3,5 €.") == "Ho ventun anni e tre virgola cinque euro."
+    assert n("Ho 1 casa.") == "Ho una casa."
     assert n("Il 25% alle 8:15.") == "Il venticinque per cento alle otto e quindici."
 
 
@@ -191,7 +193,8 @@ def test_portuguese_word_joins(fronts):
 def test_portuguese_money_and_numbers(fronts):
     n = front(fronts, "pt-br").normalize
     assert n("Custa R$ 7,50.") == "Custa sete reais e cinquenta centavos."
-    assert n("São 2 horas, 1º lugar.") == "São dois horas, primeiro lugar."
+    assert n("São 2 horas, 1º lugar, 2 livros, 200 pessoas.") == (
+        "São duas horas, primeiro lugar, dois livros, duzentas pessoas.")
 
 
 # --- French -----------------------------------------------------------------------------------------
@@ -220,6 +223,7 @@ def test_french_numbers_ordinals_and_quotes(fronts):
     assert n("Au XIXe siècle, 25 % coûtait 3,50 €.") == (
         "Au dix-neuvième siècle, vingt-cinq pour cent coûtait trois euros et cinquante centimes.")
     assert n("Le chat") == "Le chat"  # "Le" is not a Roman numeral
+    assert n("Il reste 1 heure et 21 pages.") == "Il reste une heure et vingt et une pages."
     result = run(fronts, "fr", "« Bonjour »")
     assert [t.text for t in result.tokens] == ["“", "Bonjour", "”"]
 

@@ -23,8 +23,24 @@ def _feminine(words: str) -> str:
     return " ".join(out)
 
 
+#: Nouns in -a that are masculine (the rest of -a, -ción, -dad... nouns take una, doscientas).
+MASCULINE_A = frozenset("día días mapa mapas problema problemas tema temas sistema sistemas programa programas "
+                        "idioma idiomas clima planeta planetas sofá sofás papá papás poema poemas".split())
+
+
+def is_feminine(word: str) -> bool:
+    """A guess good enough for reading numbers: casas, canciones, ciudades are feminine."""
+    return word not in MASCULINE_A and (word.endswith(("a", "as", "ción", "ciones", "sión", "siones", "dad",
+                                                       "dades", "tad", "tades", "umbre", "umbres"))
+                                        or word in ("personas", "veces", "vez", "horas", "noches", "calles"))
+
+
 def _before_noun(words: str, next_word: str) -> str:
-    if next_word in NOT_NOUNS or not words.endswith("uno"):
+    if next_word in NOT_NOUNS:
+        return words
+    if is_feminine(next_word):
+        return _feminine(words)
+    if not words.endswith("uno"):
         return words
     return words[:-3] + ("ún" if words.endswith("veintiuno") else "un")
 

@@ -25,6 +25,18 @@ def _roman(text: str) -> int | None:
     return total if 0 < total < 4000 else None
 
 
+FEMININE = frozenset("heure heures fois minute minutes seconde secondes semaine semaines année années personne "
+                     "personnes voiture voitures maison maisons ville villes page pages place places fille filles "
+                     "femme femmes chose choses nuit nuits journée journées".split())
+
+
+def _before_noun(words: str, next_word: str) -> str:
+    """un -> une before a feminine noun (une heure, vingt et une pages)."""
+    if words.endswith("un") and (next_word in FEMININE or next_word.endswith(("tion", "tions", "ette", "ettes"))):
+        return words[:-2] + "une"
+    return words
+
+
 class _French:
     def __init__(self) -> None:
         self.normalizer: Normalizer | None = None
@@ -65,6 +77,7 @@ def table(french: _French) -> NormalizerTable:
                "°C": ("degré", "degrés"), "ºC": ("degré", "degrés"), "°": ("degré", "degrés"),
                "Mo": ("mégaoctet", "mégaoctets"), "Go": ("gigaoctet", "gigaoctets")},
         symbols={"&": "et", "+": "plus", "=": "égale", "@": "arobase", "×": "fois"},
+        before_noun=_before_noun,
         url_words={".": "point", "/": "slash", "-": "tiret", "_": "tiret bas", "@": "arobase", ":": "deux-points"},
     )
 

@@ -26,9 +26,15 @@ class _Italian:
         return words
 
 
+MASCULINE_A = frozenset("problema problemi tema sistema programma clima pianeta papa poeta cinema".split())
+
+
 def _before_noun(words: str, next_word: str) -> str:
+    """uno -> un before a noun (un libro, ventun anni), una before a feminine one (una casa)."""
     if next_word in NOT_NOUNS or not words.endswith("uno"):
         return words
+    if next_word.endswith(("a", "zione")) and next_word not in MASCULINE_A:
+        return words[:-1] + "a"
     return words[:-1]
 
 

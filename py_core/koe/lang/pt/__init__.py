@@ -23,6 +23,22 @@ def _feminine(words: str) -> str:
     return " ".join(out)
 
 
+NOT_NOUNS = frozenset("de do da dos das e ou a o em por para com mais menos entre vírgula".split())
+MASCULINE_A = frozenset("dia dias mapa mapas problema problemas tema temas sistema sistemas programa programas "
+                        "idioma idiomas clima planeta planetas sofá sofás poema poemas".split())
+
+
+def is_feminine(word: str) -> bool:
+    """A guess good enough for reading numbers: casas, canções, cidades, horas are feminine."""
+    return word not in MASCULINE_A and (word.endswith(("a", "as", "ção", "ções", "são", "sões", "dade", "dades",
+                                                       "agem", "agens", "ice", "ices"))
+                                        or word in ("vez", "vezes", "noite", "noites", "pessoa", "pessoas"))
+
+
+def _before_noun(words: str, next_word: str) -> str:
+    return _feminine(words) if next_word not in NOT_NOUNS and is_feminine(next_word) else words
+
+
 class _Portuguese:
     def __init__(self) -> None:
         self.normalizer: Normalizer | None = None
@@ -64,6 +80,7 @@ def table(portuguese: _Portuguese) -> NormalizerTable:
                "°C": ("grau", "graus"), "ºC": ("grau", "graus"), "°": ("grau", "graus"),
                "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes")},
         symbols={"&": "e", "+": "mais", "=": "igual a", "@": "arroba", "×": "vezes"},
+        before_noun=_before_noun,
         url_words={".": "ponto", "/": "barra", "-": "hífen", "_": "underline", "@": "arroba", ":": "dois pontos"},
     )
 
