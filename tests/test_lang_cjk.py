@@ -266,3 +266,42 @@ def test_every_symbol_is_in_kokoros_vocabulary(front_ends, vocab, code):
     for line in (ROOT / "benchmarks" / "lang_sentences" / f"{code}.txt").read_text(encoding="utf-8").splitlines():
         phonemes = phonemize(front_end, line).phonemes
         assert set(phonemes) <= vocab | {" "}, (line, set(phonemes) - vocab)
+
+
+# --- the browser's wheels ---------------------------------------------------------------------------
+
+def test_the_browsers_repacked_wheels_read_like_the_originals(assets_dir, tmp_path):
+    """tools/build_lang_wheels.py repacks janome's data and trims jieba for Pyodide: same analyses."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import ROOT
+
+    index_path = assets_dir / "py" / "lang-wheels.json"
+    if not index_path.exists():
+        pytest.skip("web/public/py/lang-wheels.json is not built (run ./build.sh)")
+    index = json.loads(index_path.read_text())
+    for package in ("janome", "jieba"):
+        with zipfile.ZipFile(assets_dir / "py" / index[package]["file"]) as wheel:
+            wheel.extractall(tmp_path)
+    text = (ROOT / "benchmarks" / "lang_sentences" / "ja.txt").read_text(encoding="utf-8")
+    chinese = (ROOT / "benchmarks" / "lang_sentences" / "zh.txt").read_text(encoding="utf-8")
+    script = """
+import json, sys
+from janome.tokenizer import Tokenizer
+import jieba, logging
+jieba.setLogLevel(logging.WARNING)
+tokens = [(t.surface, t.part_of_speech, t.phonetic) for t in Tokenizer(mmap=True).tokenize(sys.argv[1])]
+words = jieba.Tokenizer().lcut(sys.argv[2])
+print(json.dumps([tokens, words, jieba.__file__], ensure_ascii=False))
+"""
+    def run(*path_args):
+        out = subprocess.run([sys.executable, *path_args, "-c", script, text, chinese], capture_output=True,
+                             text=True, check=True, env={"PYTHONPATH": str(tmp_path)} if path_args else None)
+        return json.loads(out.stdout)
+
+    repacked = run("-S")  # without site-packages: only the extracted wheels and the standard library
+    original = run()
+    assert repacked[2].startswith(str(tmp_path)) and not original[2].startswith(str(tmp_path))
+    assert repacked[:2] == original[:2]
