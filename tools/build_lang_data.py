@@ -31,8 +31,17 @@ import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_assets import (DOWNLOADS, PUBLIC, BuildError, atomic_write, log, sha256_of,  # noqa: E402
-                          stamp_ok, unpack, write_stamp)
+from build_assets import (
+    DOWNLOADS,
+    PUBLIC,
+    BuildError,
+    atomic_write,
+    log,
+    sha256_of,
+    stamp_ok,
+    unpack,
+    write_stamp,
+)
 
 SOURCES = {
     "fr": {"name": "gruut-lang-fr", "version": "2.0.2", "file": "gruut_lang_fr-2.0.2.tar.gz",
@@ -56,7 +65,7 @@ def fetch_sdist(entry: dict) -> Path:
         log(f"download {spec} ...")
         started = time.monotonic()
         result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                                 "--progress-bar", "off", "-d", tmp, spec], capture_output=True, text=True)
+                                 "--progress-bar", "off", "-d", tmp, spec], capture_output=True, text=True, check=False)
         got = Path(tmp) / entry["file"]
         if result.returncode != 0 or not got.exists():
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]

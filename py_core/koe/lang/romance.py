@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
-from .base import PUNCTUATION, Phonemized, PhonemeToken
+from .base import PUNCTUATION, PhonemeToken, Phonemized
 
 PRIMARY, SECONDARY = "ˈ", "ˌ"
 
@@ -41,7 +41,7 @@ _TOKEN = re.compile(
     r"|(?P<number>\d+(?:[.,]\d+)*)"
     r"|(?P<space>\s+)"
     r"|(?P<other>.)",
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -180,7 +180,7 @@ PhraseRules = Callable[[list[str]], list[str]]
 class RomanceFrontEnd:
     """A :class:`~koe.lang.base.FrontEnd` from a normalizer and phrase rules."""
 
-    def __init__(self, language: str, normalizer: "Normalizer", rules: PhraseRules,
+    def __init__(self, language: str, normalizer: Normalizer, rules: PhraseRules,
                  letters: dict[str, str] | None = None, vowels: str = "aeiouyáéíóúàèìòùâêôãõäëïöüœæ") -> None:
         self.language = language
         self.normalizer = normalizer
@@ -290,7 +290,7 @@ _URL = re.compile(
     rf"|(?<![\w.@/-])(?:[a-z0-9][a-z0-9-]{{0,62}}\.){{1,8}}(?:{_TLDS})\b(?:/[^\s<>\"'()\[\]{{}}«»]*)?",
     re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z]+://|^www\.", re.IGNORECASE)
-_ADDRESS_PIECE = re.compile(r"[^\W\d_]+|\d+|.", re.S)
+_ADDRESS_PIECE = re.compile(r"[^\W\d_]+|\d+|.", re.DOTALL)
 _SPACE_BEFORE_MARK = re.compile(r" ([,.;:!?…)\]»”])")
 _SMART = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'"})
 
@@ -300,7 +300,8 @@ class Normalizer:
 
     def __init__(self, table: NormalizerTable) -> None:
         self.t = table
-        from num2words import num2words  # imported here: only languages in use pay for it
+        # Imported here: only the languages in use pay for it.
+        from num2words import num2words
 
         self._n2w = num2words
         t = table
@@ -318,7 +319,7 @@ class Normalizer:
         self._percent = re.compile(rf"(-?{_NUMBER})\s?%")
         self._ordinal = re.compile(rf"\b(\d+)\.?({t.ordinal_suffix})(?!\w)")
         self._unit = re.compile(rf"({_NUMBER})\s?({unit_keys})(?![\w])") if unit_keys else None
-        self._month_date = re.compile(rf"\b(\d{{1,2}})(?=\s+(?:de\s+)?(?:{months})\b)", re.I)
+        self._month_date = re.compile(rf"\b(\d{{1,2}})(?=\s+(?:de\s+)?(?:{months})\b)", re.IGNORECASE)
         self._number = re.compile(rf"(?<![\w,.])(-|−)?({_NUMBER})(?![\d])")
         self._digits = re.compile(r"\d+")
         self._symbol = re.compile("|".join(re.escape(s) for s in sorted(t.symbols, key=len, reverse=True))) \
@@ -375,7 +376,7 @@ class Normalizer:
                      self._units, self._ordinals, self._numbers, self._symbols):
             try:
                 text = step(text)
-            except Exception:  # a bug in one pass must not take the text down  # noqa: BLE001
+            except Exception:  # a bug in one pass must not take the text down
                 pass
         return _SPACE_BEFORE_MARK.sub(r"\1", " ".join(text.split()))
 

@@ -36,7 +36,7 @@ MARKS = frozenset(PRIMARY + SECONDARY)
 class Seg:
     """One sound of a word: ``kind`` is C (consonant), V (vowel) or G (glide inside a nucleus)."""
 
-    __slots__ = ("ph", "kind", "accent", "letter")
+    __slots__ = ("accent", "kind", "letter", "ph")
 
     def __init__(self, ph: str, kind: str, accent: bool = False, letter: str = "") -> None:
         self.ph, self.kind, self.accent, self.letter = ph, kind, accent, letter
@@ -81,8 +81,6 @@ def segments(word: str) -> list[Seg]:
             # A silent h keeps vowels apart (ahora, rehusar); hie-/hue- start with a glide.
             if nxt in ("i", "u") and after in VOWELS and after and after not in "iu":
                 ph, step = ("j" if nxt == "i" else "w"), 2
-                if nxt == "i" and not out:
-                    ph = "j"
             else:
                 out.append(Seg("", "H"))
                 i += 1

@@ -25,7 +25,7 @@ MARKS = frozenset(PRIMARY + SECONDARY)
 
 
 class Seg:
-    __slots__ = ("ph", "kind", "accent", "letter")
+    __slots__ = ("accent", "kind", "letter", "ph")
 
     def __init__(self, ph: str, kind: str, accent: str | None = None, letter: str = "") -> None:
         self.ph, self.kind, self.accent, self.letter = ph, kind, accent, letter

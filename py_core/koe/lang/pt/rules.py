@@ -31,7 +31,7 @@ L_CODA = {"a": "W", "e": "eʊ", "ɛ": "ɛʊ", "i": "iʊ", "o": "ow", "ɔ": "ɔw"
 
 
 class Seg:
-    __slots__ = ("ph", "kind", "accent", "letter")
+    __slots__ = ("accent", "kind", "letter", "ph")
 
     def __init__(self, ph: str, kind: str, accent: str | None = None, letter: str = "") -> None:
         self.ph, self.kind, self.accent, self.letter = ph, kind, accent, letter
