@@ -1,12 +1,14 @@
-"""Concurrency: bounded admission (429 + Retry-After), /health under load, cancellation on disconnect.
+"""Concurrency: bounded admission (429 + Retry-After), /health under load, cancellation on disconnect,
+the model-step limit under hang-ups, and short requests overtaking long ones.
 
-One server with one synthesis slot and one waiting place, so a handful of
-requests fill it.
+One server with one model place (``max_concurrency=1``) and one more request
+admitted (``max_queue=1``), so a handful of requests fill it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import time
 
 import httpx
@@ -55,7 +57,7 @@ def test_capacity_health_and_cancellation(server, caplog):
         next(a_audio)
         assert health(server)["requests"]["running"] == 1
 
-        # B waits in the queue (its own thread: it blocks until A is done).
+        # B is admitted and waits for the model place (its own thread: the post blocks until B is done).
         b = pool.submit(httpx.post, server.url + "/v1/audio/speech", timeout=120,
                         json={"input": "Next in line.", "voice": "af_heart", "response_format": "pcm"})
         wait_for(lambda: health(server)["requests"]["waiting"] == 1)
@@ -76,7 +78,7 @@ def test_capacity_health_and_cancellation(server, caplog):
         print(f"\n/health under load: max {max(latencies) * 1000:.0f} ms")
         assert max(latencies) < 2.0, latencies
 
-        # A hangs up: its synthesis stops early and B gets the slot.
+        # A hangs up: its synthesis stops early; B completes.
         a.close()
         result = b.result(timeout=120)
         assert result.status_code == 200 and len(result.content) > 24000
@@ -106,3 +108,83 @@ def test_a_client_that_gives_up_in_the_queue_leaves_it(server):
         wait_for(lambda: health(server)["requests"]["running"] == 0)
     finally:
         client.close()
+
+
+class RunProbe:
+    """Counts concurrent runs of the real Kokoro session (a transparent wrapper, the runs are real)."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.now = self.peak = self.calls = 0
+        self.lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+    async def run(self, feeds):
+        with self.lock:
+            self.now += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            return await self.session.run(feeds)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+@pytest.fixture
+def probe(engine):
+    probe = RunProbe(engine.session)
+    engine.session = probe
+    yield probe
+    engine.session = probe.session
+
+
+def stream_first_chunk_then_drop(server, text: str) -> None:
+    with httpx.Client(timeout=120) as client:
+        with client.stream("POST", server.url + "/v1/audio/speech",
+                           json={"input": text, "response_format": "pcm"}) as response:
+            assert response.status_code in (200, 429), response.status_code
+            if response.status_code == 200:
+                next(response.iter_raw())
+
+
+def test_hang_ups_never_exceed_the_model_limit(server, probe):
+    """Stream, then drop, in loops from two clients: the limit of one model run at a time holds throughout."""
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+    try:
+        futures = [pool.submit(stream_first_chunk_then_drop, server, LONG) for _ in range(6)]
+        for future in futures:
+            future.result(timeout=300)
+    finally:
+        pool.shutdown(wait=True)
+    wait_for(lambda: health(server)["requests"]["running"] == 0)
+    assert probe.calls >= 6
+    assert probe.peak == 1, probe.peak
+    assert health(server)["model_steps"]["peak"] == 1
+
+
+def test_a_short_request_overtakes_a_paragraph(server):
+    """Admitted after a long synthesis started, a one-sentence request finishes long before it."""
+    finished: dict[str, float] = {}
+
+    def long_request() -> None:
+        with httpx.Client(timeout=300) as client:
+            with client.stream("POST", server.url + "/v1/audio/speech",
+                               json={"input": LONG, "response_format": "pcm"}) as response:
+                assert response.status_code == 200
+                for _ in response.iter_raw():
+                    started.set()
+        finished["long"] = time.monotonic()
+
+    started = threading.Event()
+    thread = threading.Thread(target=long_request)
+    thread.start()
+    assert started.wait(120)
+    short = httpx.post(server.url + "/v1/audio/speech", timeout=300,
+                       json={"input": "A short one.", "response_format": "pcm"})
+    finished["short"] = time.monotonic()
+    thread.join(300)
+    assert short.status_code == 200
+    assert finished["short"] < finished["long"], finished
