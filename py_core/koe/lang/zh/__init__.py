@@ -77,9 +77,11 @@ class ChineseFrontEnd:
         yi_bu(syllables)
         if self.three_tone_sandhi:
             third_tone(syllables)
+        by_word: list[list[Syllable]] = [[] for _ in words]
+        for s in syllables:
+            by_word[s.word].append(s)
         tokens, unreadable = [], []
-        for index, word in enumerate(words):
-            own = [s for s in syllables if s.word == index]
+        for word, own in zip(words, by_word):
             spoken = [syllable_to_phonemes(s.pinyin) for s in own]
             unreadable.extend(s.char for s, p in zip(own, spoken) if p is None)
             phonemes = "".join(p for p in spoken if p)

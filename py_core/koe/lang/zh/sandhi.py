@@ -49,7 +49,7 @@ def yi_bu(syllables: list[Syllable]) -> None:
                 continue  # 第一, 十一, 一九九八: yī
             if before is not None and before.char == after.char:
                 s.set_tone("5")  # 看一看
-            elif s.last_in_word and s.word != after.word and len([x for x in syllables if x.word == s.word]) > 1:
+            elif s.last_in_word and before is not None and before.word == s.word:
                 continue  # 统一, 唯一, 之一: the 一 ends its word
             elif after.tone in ("4", "5"):
                 s.set_tone("2")
