@@ -261,3 +261,14 @@ def test_web_addresses_are_read_piece_by_piece(fronts, code, text, expected):
 ])
 def test_words_without_vowels_are_spelled(fronts, code, expected):
     assert words(fronts, code, "TV") == [expected]
+
+
+def test_data_files_are_read_gzipped_or_not():
+    import gzip
+
+    from koe.lang.romance import read_table
+
+    plain = "casa\t2a\nbene\t2E\n".encode()
+    assert read_table(plain) == read_table(gzip.compress(plain)) == {"casa": "2a", "bene": "2E"}
+    assert read_table(b"") == {}
+    assert read_table(b"ok\t1\nbroken line\n") == {"ok": "1"}

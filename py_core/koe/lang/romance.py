@@ -155,8 +155,15 @@ def read_table(data: bytes) -> dict[str, str]:
         import gzip
 
         data = gzip.decompress(data)
+    text = data.decode("utf-8").strip("\n")
+    if not text:
+        return {}
+    if text.count("\t") == text.count("\n") + 1:
+        # As many tabs as lines: the build's format (keys and values never hold a tab): the fast path.
+        fields = iter(text.replace("\n", "\t").split("\t"))
+        return dict(zip(fields, fields))
     table: dict[str, str] = {}
-    for line in data.decode("utf-8").splitlines():
+    for line in text.splitlines():
         key, _, value = line.partition("\t")
         if key and value:
             table[key] = value
