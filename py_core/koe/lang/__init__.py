@@ -40,7 +40,7 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("ja", "Japanese", "koe.lang.ja", packages=("janome",), voice_prefix="j",
              scripts=("Han", "Hiragana", "Katakana", "Latin")),
     Language("pt-br", "Brazilian Portuguese", "koe.lang.pt", voice_prefix="p"),
-    Language("zh", "Mandarin Chinese", "koe.lang.zh", packages=("jieba", "pypinyin", "cn2an"), voice_prefix="z",
+    Language("zh", "Mandarin Chinese", "koe.lang.zh", packages=("jieba", "pypinyin", "cn2an", "proces"), voice_prefix="z",
              scripts=("Han", "Latin")),
 )}
 
