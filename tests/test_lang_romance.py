@@ -160,6 +160,11 @@ def test_italian_stress_from_the_lexicon_and_accents(fronts):
     assert [t.phonemes for t in result.tokens] == ["tˈavolo", "ʧitːˈa", "parlˈare"]
 
 
+def test_italian_verb_forms_missing_from_the_lexicon_keep_the_stem_stress(fronts):
+    result = run(fronts, "it", "parlano vendono capiscono giocavano")
+    assert [t.phonemes for t in result.tokens] == ["pˈarlano", "vˈendono", "kapˈiskono", "ʤokˈavano"]
+
+
 def test_italian_elision_reads_as_one_word(fronts):
     result = run(fronts, "it", "L'anno c'è dell'amico")
     assert [t.text for t in result.tokens] == ["L'anno", "c'è", "dell'amico"]

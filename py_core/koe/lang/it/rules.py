@@ -187,8 +187,11 @@ SUFFIX_STRESS = (
     ("ico", 3), ("ica", 3), ("ici", 3), ("iche", 3), ("ichi", 3),
     # verbs: imperfect and past 3rd plural, subjunctive
     ("avano", 3), ("evano", 3), ("ivano", 3), ("arono", 3), ("erono", 3), ("irono", 3), ("ssero", 3),
-    ("ebbero", 3), ("essero", 3), ("assero", 3), ("issero", 3),
+    ("ebbero", 3), ("essero", 3), ("assero", 3), ("issero", 3), ("iscono", 3), ("iscano", 3),
 )
+#: Infinitive endings: a form in -ano/-ono/-ino whose stem + one of them is a known verb is
+#: its 3rd person plural, stressed on the stem (pàrlano, vèndono, dòrmono).
+VERB_ENDINGS = ("are", "ere", "ire", "rre")
 #: Endings swapped to find an inflected word's lemma in the stress lexicon (amici -> amico).
 INFLECTIONS = (
     ("chi", ("co", "ca")), ("ghi", ("go", "ga")), ("che", ("ca",)), ("ghe", ("ga",)), ("ci", ("co", "ce", "cio")),
@@ -269,7 +272,13 @@ class ItalianWords:
         return _emit(segs, groups, primary, quality)
 
     def _inflected(self, word: str) -> str | None:
-        """The code of the lemma when ``word`` is its plural or another gender (same syllables)."""
+        """A code for a form the lexicon lacks: a verb's 3rd plural (parlano, vendono, dormono:
+        stressed on the stem, ``3*`` = third vowel from the end, quality by rule), or the lemma's
+        code when ``word`` is its plural or another gender (same syllables)."""
+        if word.endswith(("ano", "ono", "ino")) and len(word) > 5:
+            stem = word[:-3]
+            if any(stem + ending in self.stress for ending in VERB_ENDINGS):
+                return "3*"
         for ending, replacements in INFLECTIONS:
             if word.endswith(ending) and len(word) > len(ending) + 2:
                 stem = word[:-len(ending)]
@@ -285,7 +294,11 @@ class ItalianWords:
         for number, group in enumerate(groups):
             if segs[group[0]].accent is not None:
                 return number, None
-        if code is not None:
+        if code is not None and code[-1] == "*":
+            number = len(groups) - int(code[:-1])
+            if 0 <= number < len(groups):
+                return number, "close"  # espeak reads these verb forms with a close e/o (vèndono)
+        elif code is not None:
             from_end, letter = int(code[:-1]), code[-1]
             vowel = _CODE_VOWEL.get(letter, letter)
             quality = ("open" if letter in "EO" else "close") if vowel in "eo" else None
