@@ -15,6 +15,7 @@ UNSTRESSED = frozenset(
 STRESS = {
     "scuola": "2O", "dopo": "2o", "sotto": "2o", "dove": "2o", "roma": "2o", "mese": "2E", "lettera": "3E",
     "lavoro": "2O", "trenta": "2e", "venti": "2E", "fuori": "2o", "leggere": "3E", "napoli": "3a", "gnocchi": "2o",
+    "parlare": "2a", "stare": "2a",  # missing from the lexicon (and so are their 3rd plurals)
 }
 
 #: Frequent words as espeak reads them inside a sentence (weak forms, ``ˌ`` = a light stress).

@@ -277,8 +277,8 @@ class ItalianWords:
         code when ``word`` is its plural or another gender (same syllables)."""
         if word.endswith(("ano", "ono", "ino")) and len(word) > 5:
             stem = word[:-3]
-            if any(stem + ending in self.stress for ending in VERB_ENDINGS):
-                return "3*"
+            if word.endswith("ono") or any(stem + ending in self.stress for ending in VERB_ENDINGS):
+                return "3*"  # words in -ono the lexicon lacks are mostly verbs too (leggono)
         for ending, replacements in INFLECTIONS:
             if word.endswith(ending) and len(word) > len(ending) + 2:
                 stem = word[:-len(ending)]
