@@ -69,11 +69,20 @@ class FrenchWords:
     def __init__(self, lexicon: dict[str, str]) -> None:
         self.lexicon = lexicon
         self.lexicon.update(OVERRIDES)
-
-    # --- one word ------------------------------------------------------------------------------
+        self._cache: dict[str, str] = {}
 
     def base(self, word: str) -> str:
         """A word's phonemes without stress or liaison (lowercase, NFC, apostrophes as ')."""
+        found = self._cache.get(word)
+        if found is None:
+            if len(self._cache) >= 20000:
+                self._cache.clear()
+            found = self._cache[word] = self._base(word)
+        return found
+
+    # --- one word ------------------------------------------------------------------------------
+
+    def _base(self, word: str) -> str:
         if word == "t":
             return "t"  # a-t-il
         found = self.lexicon.get(word)
@@ -149,8 +158,14 @@ class FrenchWords:
 
 # --- espeak's habits ---------------------------------------------------------------------------
 
-_O_LETTERS = re.compile(r"eau|au|ô|o(?![uiyn m])|o(?=[nm][aeiouyéèêh])|o(?=nn|mm)")
-_VOWEL_RUN = re.compile("[aeiouyɑɛɔəøœ]\u0303?")
+_O_SPELLINGS = re.compile("eau|au|ô|o")
+_NOT_PLAIN_O = re.compile("o[uiy]|o[nm](?![aeiouyéèêhnm])|oe|oê")  # ou, oi, a nasal on/om, œ
+_GN = re.compile("ɲ(?=[aeiouyɑɛɔəøœ])")
+_CLUSTER_IJ = re.compile("(?<=[bdfɡkptv][ʁl])ij(?=[aeiouɑɛɔəøœ])")
+_LAST_A_CIRCUMFLEX = re.compile("â[^aeiouyéèê]*(?:e|es|ent)?$")
+_LAST_O_CIRCUMFLEX = re.compile("ô[^aeiouyéèê]*(?:e|es)?$")
+_DOUBLED = re.compile("[aeiouyéèê](?:ss|ll|rr|tt|ff|cc|pp)")
+_E_BEFORE = re.compile("(?<=.)e(?=[slʁtfkp])")
 _CONSONANTS = frozenset("bdfɡklmnŋpʁsʃtvzʒj")
 
 
@@ -166,22 +181,22 @@ def espeak_style(word: str, phonemes: str) -> str:
     phonemes = _o_vowels(word, phonemes)
     phonemes = _drop_schwas(phonemes)
     if "ɲ" in phonemes:
-        phonemes = re.sub("ɲ(?=[aeiouyɑɛɔəøœ])", "nj", phonemes)
+        phonemes = _GN.sub("nj", phonemes)
     if "ij" in phonemes and "ill" not in word:
-        phonemes = re.sub("(?<=[bdfɡkptv][ʁl])ij(?=[aeiouɑɛɔəøœ])", "i", phonemes)
+        phonemes = _CLUSTER_IJ.sub("i", phonemes)
     if word.endswith("ai") and phonemes.endswith("ɛ"):
         phonemes = phonemes[:-1] + "e"
     last = _last_vowel(phonemes)
     if last >= 0:
-        if phonemes[last] in "aɑ" and re.search("â[^aeiouyéèê]*(?:e|es|ent)?$", word):
+        if phonemes[last] in "aɑ" and _LAST_A_CIRCUMFLEX.search(word):
             phonemes = phonemes[:last] + "aː" + phonemes[last + 1:]  # pâte
-        elif phonemes[last] == "o" and re.search("ô[^aeiouyéèê]*(?:e|es)?$", word):
+        elif phonemes[last] == "o" and _LAST_O_CIRCUMFLEX.search(word):
             phonemes = phonemes[:last] + "oː" + phonemes[last + 1:]  # impôt
     if "œ" in phonemes:
         phonemes = "".join("ø" if ch == "œ" and i != last and phonemes[i + 1:i + 2] != NASAL else ch
                            for i, ch in enumerate(phonemes))  # unstressed eu: meubler
-    if re.search("[aeiouyéèê](?:ss|ll|rr|tt|ff|cc|pp)", word[1:]):
-        phonemes = re.sub("(?<=.)e(?=[slʁtfkp])", _open_e(word), phonemes)
+    if _DOUBLED.search(word, 1):
+        phonemes = _E_BEFORE.sub(_open_e(word), phonemes)
     if "eil" in word:
         phonemes = phonemes.replace("ej", "ɛj")
     if ("bs" in word or "bt" in word) and ("ps" in phonemes or "pt" in phonemes):
@@ -212,8 +227,7 @@ def _o_vowels(word: str, phonemes: str) -> str:
     spots = [i for i, ch in enumerate(phonemes) if ch in "oɔ" and phonemes[i + 1:i + 2] != NASAL]
     if not spots:
         return phonemes
-    letters = [m for m in re.finditer(r"eau|au|ô|o", word)
-               if not re.match(r"o[uiy]|o[nm](?![aeiouyéèêhnm])|oe|oê", word[m.start():m.start() + 3])]
+    letters = [m for m in _O_SPELLINGS.finditer(word) if not _NOT_PLAIN_O.match(word, m.start(), m.start() + 3)]
     if len(letters) != len(spots):
         return phonemes
     last_vowel = max(i for i, ch in enumerate(phonemes) if ch in "aeiouyɑɛɔəøœ")
