@@ -56,7 +56,7 @@ def segments(word: str) -> list[Seg]:
         step, ph = 1, ""
         if c == "c":
             if nxt == "h":
-                ph, step = "ʃ", 2
+                ph, step = ("k" if after == "r" else "ʃ"), 2  # chave; Christina
             elif nxt and nxt in FRONT:
                 ph = "s"
             elif nxt in ("c", "k"):
@@ -74,8 +74,9 @@ def segments(word: str) -> list[Seg]:
                 ph = "ɡ"
         elif c == "q":
             ph = "k"
-            if nxt == "u" and after and after in FRONT:
-                step = 2
+            if nxt == "u" and after and after in FRONT and not (after == "e" and word.startswith("n", i + 3)
+                                                               and i > 0 and word[i - 1] in "eiln"):
+                step = 2  # quero, aquilo (but frequente, sequência, cinquenta: kw)
         elif c == "l":
             if nxt == "h":
                 ph, step = "lj", 2
@@ -165,8 +166,7 @@ def nuclei(segs: list[Seg]) -> list[list[int]]:
             k += 1
             continue
         nxt = segs[k + 1] if k + 1 < len(segs) else None
-        after = segs[k + 2] if k + 2 < len(segs) else None
-        if nxt is not None and nxt.kind == "V" and _falling(seg, nxt, after):
+        if nxt is not None and nxt.kind == "V" and _falling(segs, k):
             nxt.kind = "G"
             groups.append([k, k + 1])
             k += 2
@@ -187,18 +187,22 @@ def nuclei(segs: list[Seg]) -> list[list[int]]:
     return groups
 
 
-def _falling(seg: Seg, nxt: Seg, after: Seg | None) -> bool:
-    """A vowel and an unstressed i/u after it in one syllable (not before another vowel)."""
+def _falling(segs: list[Seg], k: int) -> bool:
+    """Whether vowel ``k`` and an unstressed i/u after it make one syllable (a falling diphthong)."""
+    seg, nxt = segs[k], segs[k + 1]
+    after = segs[k + 2] if k + 2 < len(segs) else None
     if nxt.ph not in "iu" or nxt.accent is not None:
-        if seg.ph in "ao" and seg.accent == "nasal" and nxt.ph in "oe":
-            return True  # ão, ãe, õe
-        return False
-    if after is not None and after.kind == "V" and not (nxt.ph == "i" and seg.ph in "aeo"):
-        return False  # saída, juiz... but maio, praia, meio keep the diphthong
-    if after is not None and after.ph in ("m", "n") and after.kind == "C":
-        return False  # ainda, ruim: the i is a nasal vowel of its own
+        return seg.ph in "ao" and seg.accent == "nasal" and nxt.ph in "oe"  # ão, ãe, õe
     if seg.ph == nxt.ph:
         return False
+    if after is None:
+        return True
+    if after.kind == "V":
+        return nxt.ph == "i" and seg.ph in "aeo"  # maio, praia, meio keep it (but not saúde, juiz)
+    if after.ph in ("m", "n") and _closes_syllable(segs, k + 2):
+        return False  # ainda, ruim: the i is a nasal vowel of its own (but aumentar keeps au)
+    if after.ph in ("r", "l", "S") and k + 3 == len(segs) and after.letter != "s":
+        return False  # influir, paul, juiz: two syllables
     return True
 
 
@@ -260,8 +264,9 @@ def _emit(segs: list[Seg], groups: list[list[int]], primary: int, stress: str) -
             out.append(stress)
         vowel = _nucleus(segs, group, number == primary, number == last, members, 0 <= primary < number)
         k = group[-1] + 1
-        if k < len(segs) and segs[k].ph == "l" and len(group) == 1 and _closes_syllable(segs, k):
-            vowel = L_CODA.get(vowel, vowel + "ʊ")  # Brasil, alto, papel: the l is a w sound
+        if k < len(segs) and segs[k].ph == "l" and len(group) == 1 and _closes_syllable(segs, k) \
+                and not vowel.endswith("ɔ"):
+            vowel = L_CODA.get(vowel, vowel + "ʊ")  # Brasil, alto, papel: the l is a w sound (not in sol)
             k += 1
         out.append(vowel)
         # A vowel nasalized by m/n closing its syllable took the consonant along.
@@ -271,8 +276,10 @@ def _emit(segs: list[Seg], groups: list[list[int]], primary: int, stress: str) -
 
 
 def _closes_syllable(segs: list[Seg], k: int) -> bool:
-    """m/n after a vowel with no vowel after it (campo, bem, cantam)."""
-    return k + 1 >= len(segs) or segs[k + 1].kind == "C"
+    """m/n after a vowel with no vowel after it (campo, bem, cantam; not a final -in: Latin, Kevin)."""
+    if k + 1 >= len(segs):
+        return not (segs[k].letter == "n" and k > 0 and segs[k - 1].ph == "i" and segs[k - 1].accent is None)
+    return segs[k + 1].kind == "C"
 
 
 def _nucleus(segs: list[Seg], group: list[int], stressed: bool, last: bool, members: dict,
@@ -380,7 +387,7 @@ def _consonant(segs: list[Seg], k: int, members: dict, primary: int) -> str:
     prev = segs[k - 1] if k else None
     nxt = segs[k + 1] if k + 1 < len(segs) else None
     if ph in ("t", "d"):
-        if (nxt is not None and nxt.kind == "V" and _i_sound(segs, k + 1, members, primary)) or (
+        if (nxt is not None and nxt.kind in ("V", "G") and _i_sound(segs, k + 1, members, primary)) or (
                 nxt is None and ph == "t"):
             return "ʧ" if ph == "t" else "ʤ"  # tia, tarde, chat (espeak adds an i sound)
         return ph
