@@ -244,8 +244,8 @@ def run(args: argparse.Namespace) -> int:
         if vid not in preset_eval:
             paths = eval_audio(StyleVoice(((vid, 1.0),)), bank.presets[vid].language, f"preset_{vid}")
             preset_eval[vid] = oracle.embed(joined(paths, f"preset_{vid}"))
-    WORK.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"key": key, "embeddings": preset_eval}))
+            WORK.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({"key": key, "embeddings": preset_eval}))
     heart_wer = word_error_rate(oracle.transcribe(eval_audio(StyleVoice((("af_heart", 1.0),)), "en-us", "heart")))
 
     references = [(name, REFS / f"{name}_clone.wav", REFS / f"{name}_held.wav", None) for name in REAL_SPEAKERS]
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
 
             def keep_best(p) -> None:
                 for budget in budgets:
-                    if p.elapsed_s <= budget:
+                    if p.elapsed_s <= budget or budget not in snapshots:  # a search always measures its start
                         snapshots[budget] = (p.voice, p.similarity, p.evaluations)
 
             result = run_sync(search_voice(engine, encoder, embedding, basis=basis, language=language,
