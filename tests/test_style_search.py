@@ -13,6 +13,7 @@ from koe.style_search import SepCMA, check_budget, search_voice, speak_text
 from koe.style_space import StyleBasis, StyleVoice
 
 TEXT = "Four hours of steady work faced us. The swan dive was far short of perfect."
+PROBES = ("The sun rose.", "She said hello.")   # shorter than the product's probes: quick tests
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_speaking_a_plain_mix_is_the_engines_own_audio(engine):
 def test_a_short_search_keeps_or_improves_its_start(engine, encoder, basis, reference):
     seen = []
     result = run_sync(search_voice(engine, encoder, reference, basis=basis, max_evaluations=4, budget_s=600,
-                                   progress=seen.append, seed=1))
+                                   progress=seen.append, seed=1, probe_texts=PROBES))
     assert result.stopped == "evaluations" and result.evaluations == 4
     assert [p.evaluations for p in seen] == [1, 2, 3, 4]
     assert seen[0].similarity == result.start_similarity
@@ -71,13 +72,13 @@ def test_a_short_search_keeps_or_improves_its_start(engine, encoder, basis, refe
 def test_cancel_keeps_the_best_voice_so_far(engine, encoder, basis, reference):
     seen = []
     result = run_sync(search_voice(engine, encoder, reference, basis=basis, budget_s=600, progress=seen.append,
-                                   cancelled=lambda: len(seen) >= 2))
+                                   cancelled=lambda: len(seen) >= 2, probe_texts=PROBES))
     assert result.stopped == "cancelled" and result.evaluations == 2
     assert result.similarity == seen[-1].similarity and result.voice == seen[-1].voice
 
 
 def test_a_budget_smaller_than_one_candidate_stops_after_the_start(engine, encoder, basis, reference):
-    result = run_sync(search_voice(engine, encoder, reference, basis=basis, budget_s=0.01))
+    result = run_sync(search_voice(engine, encoder, reference, basis=basis, budget_s=0.01, probe_texts=PROBES))
     assert result.stopped == "budget" and result.evaluations == 1
     assert result.similarity == result.start_similarity and not result.voice.has_offset
 
@@ -85,11 +86,12 @@ def test_a_budget_smaller_than_one_candidate_stops_after_the_start(engine, encod
 def test_refine_continues_from_a_previous_voice(engine, encoder, basis, reference):
     components = (("bm_george", 0.5), ("bm_fable", 0.5))
     previous = StyleVoice.from_coefficients(basis, components, [0.3] * basis.dimension)
-    result = run_sync(search_voice(engine, encoder, reference, basis=basis, start=previous, max_evaluations=2))
+    seen = []
+    result = run_sync(search_voice(engine, encoder, reference, basis=basis, start=previous, max_evaluations=2,
+                                   progress=seen.append, probe_texts=PROBES))
     assert result.voice.components == components
-    first = run_sync(search_voice(engine, encoder, reference, basis=basis, start=previous, max_evaluations=1))
-    assert first.voice.offset == pytest.approx(previous.offset, abs=2e-5)  # it starts where it left off
-    assert result.similarity >= first.similarity == first.start_similarity
+    assert seen[0].voice.offset == pytest.approx(previous.offset, abs=2e-5)  # it starts where it left off
+    assert result.similarity >= seen[0].similarity == result.start_similarity
 
 
 @pytest.mark.parametrize("bad", [0, -1, 601, math.nan, "soon", None])
