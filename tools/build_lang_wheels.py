@@ -48,8 +48,17 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_assets import (CACHE, DOWNLOADS, PUBLIC, BuildError, atomic_write, log, sha256_of,  # noqa: E402
-                          stamp_ok, write_stamp)
+from build_assets import (  # noqa: E402
+    CACHE,
+    PUBLIC,
+    BuildError,
+    atomic_write,
+    fetch,
+    log,
+    sha256_of,
+    stamp_ok,
+    write_stamp,
+)
 from build_web import atomic_copy  # noqa: E402
 
 OUT = PUBLIC / "py"
@@ -80,33 +89,6 @@ JIEBA_DROP_FILES = frozenset({"jieba/finalseg/prob_emit.p", "jieba/finalseg/prob
 
 
 # --- downloads -------------------------------------------------------------------------------------
-
-def download(entry: dict, wheel: bool) -> Path:
-    """One pinned file from PyPI into .cache/downloads (unless there already), sha256-checked."""
-    target = DOWNLOADS / entry["file"]
-    if target.exists() and sha256_of(target) == entry["sha256"]:
-        log(f"cached   {entry['file']}")
-        return target
-    DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    spec = f"{entry['name']}=={entry['version']}"
-    kind = ["--only-binary", ":all:", "--python-version", "3.14", "--platform", "any"] if wheel \
-        else ["--no-binary", ":all:"]
-    with tempfile.TemporaryDirectory(dir=DOWNLOADS) as tmp:
-        log(f"download {spec} ...")
-        started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-                                 *kind, "--progress-bar", "off", "-d", tmp, spec], capture_output=True, text=True)
-        got = Path(tmp) / entry["file"]
-        if result.returncode != 0 or not got.exists():
-            tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise BuildError(f"could not download {spec} from PyPI:\n    " + "\n    ".join(tail))
-        digest = sha256_of(got)
-        if digest != entry["sha256"]:
-            raise BuildError(f"{entry['file']} failed verification: sha256 {digest}, expected {entry['sha256']}")
-        os.replace(got, target)
-    log(f"         {entry['file']}: {target.stat().st_size / 1e6:.1f} MB in {time.monotonic() - started:.1f} s, sha256 ok")
-    return target
-
 
 def build_sdist_wheel(sdist: Path, entry: dict) -> Path:
     """``pip wheel --no-deps`` of a verified sdist (reproducible: SOURCE_DATE_EPOCH is fixed)."""
@@ -299,8 +281,8 @@ def repacked(name: str, source: Path, change, source_sha: str) -> Path:
 def build() -> dict:
     wheels: dict[str, Path] = {}
     for package, entry in WHEELS.items():
-        wheels[package] = download(entry, wheel=True)
-    jieba_sdist = download(SDISTS["jieba"], wheel=False)
+        wheels[package] = fetch(entry, "pypi-any")
+    jieba_sdist = fetch(SDISTS["jieba"], "pypi-sdist")
     jieba_wheel = build_sdist_wheel(jieba_sdist, SDISTS["jieba"])
     wheels["jieba"] = repacked("jieba", jieba_wheel, jieba_for_browser, SDISTS["jieba"]["sha256"])
     wheels["janome"] = repacked("janome", wheels["janome"], janome_fast_data, WHEELS["janome"]["sha256"])
