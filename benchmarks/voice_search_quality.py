@@ -43,7 +43,8 @@ Per reference, the columns are the evaluation encoder's cosine to the clone reco
   60 s is what a 60 s search returns). Wall-clock seconds on this machine: on a shared
   machine fewer candidates fit (``evals`` gives how many the longest run measured);
 * ``ceil``:    the speaker ceiling; ``probe``: what the shipped encoder said on the probes;
-* ``wer``:     word error rate of the final custom voice (``af_heart``'s is printed below).
+* ``wer``:     word error rate of the final custom voice, ``mixwer`` of the preset mix
+  (``af_heart``'s is printed below).
 
     .venv/bin/python benchmarks/voice_search_quality.py [--budgets 60,120,300] [--only librivox,joe]
 """
@@ -276,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
             best_preset = max((cos(preset_eval[v], clone), v) for v in english if v != left_out)
             nearest = cos(preset_eval[pool[0]], clone) if pool[0] in preset_eval else float("nan")
             recipe = run_sync(match_voice(engine, encoder, embedding, language=language, budget_s=args.mix_budget))
-            mix_sim, _ = judge(StyleVoice(recipe.components), language, "mix", clone)
+            mix_sim, mix_wer = judge(StyleVoice(recipe.components), language, "mix", clone, asr=True)
             snapshots: dict[float, tuple] = {}
 
             def keep_best(p) -> None:
@@ -285,7 +286,8 @@ def run(args: argparse.Namespace) -> int:
                         snapshots[budget] = (p.voice, p.similarity, p.evaluations)
 
             result = run_sync(search_voice(engine, encoder, embedding, basis=basis, language=language,
-                                           budget_s=budgets[-1], progress=keep_best, seed=args.seed))
+                                           budget_s=budgets[-1], progress=keep_best, seed=args.seed,
+                                           sigma=args.sigma, distance_weight=args.distance_weight))
             snapshots[budgets[-1]] = (result.voice, result.similarity, result.evaluations)
             searched = {}
             for budget in budgets:
@@ -298,15 +300,16 @@ def run(args: argparse.Namespace) -> int:
                 bank.presets[left_out] = removed
         final = result.voice
         row = {"reference": label, "ceiling": ceiling, "best": best_preset[0], "best_voice": best_preset[1],
-               "nearest": nearest, "nearest_voice": pool[0], "mix": mix_sim, "mix_recipe": recipe.spec,
+               "nearest": nearest, "nearest_voice": pool[0], "mix": mix_sim, "mix_wer": mix_wer, "mix_recipe": recipe.spec,
                "search": {f"{b:g}": s for b, s in searched.items()}, "start_probe": result.start_similarity,
                "components": final.components, "coefficients": final.coefficients,
                "distance": basis.distance(final.coefficients, basis.mix_coordinates(final.components))
                if final.coefficients else 0.0, "left_out": bool(left_out), "seconds": time.monotonic() - started}
         rows.append(row)
         WORK.mkdir(parents=True, exist_ok=True)
-        (WORK / "results.json").write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer,
-                                                        "budgets": budgets}, indent=1))
+        (WORK / args.results).write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer, "budgets": budgets,
+                                                      "sigma": args.sigma, "distance_weight": args.distance_weight},
+                                                     indent=1))
         print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
               + " ".join(f"s{b:g} {s['sim']:.3f}" for b, s in searched.items())
               + f" wer {searched[budgets[-1]]['wer']:.3f} ({time.monotonic() - started:.0f} s)",
@@ -319,14 +322,14 @@ def run(args: argparse.Namespace) -> int:
 def print_table(rows: list[dict], heart_wer: float, budgets: list[float]) -> None:
     keys = [f"{b:g}" for b in budgets]
     head = (f"{'reference':<20} {'ceil':>5} {'best':>5} {'nearest':>7} {'mix':>5} "
-            + " ".join(f"{'s' + k:>5}" for k in keys) + f" {'gain':>6} {'wer':>5} {'probe':>11} {'evals':>5}")
+            + " ".join(f"{'s' + k:>5}" for k in keys) + f" {'gain':>6} {'wer':>5} {'mixwer':>6} {'probe':>11} {'evals':>5}")
     print(head)
     print("-" * len(head))
     for r in rows:
         s = r["search"]
         print(f"{r['reference']:<20} {r['ceiling']:>5.3f} {r['best']:>5.3f} {r['nearest']:>7.3f} {r['mix']:>5.3f} "
               + " ".join(f"{s[k]['sim']:>5.3f}" for k in keys)
-              + f" {s[keys[-1]]['sim'] - r['best']:>+6.3f} {s[keys[-1]]['wer']:>5.3f}"
+              + f" {s[keys[-1]]['sim'] - r['best']:>+6.3f} {s[keys[-1]]['wer']:>5.3f} {r.get('mix_wer') or math.nan:>6.3f}"
               f" {r['start_probe']:>5.3f}>{s[keys[-1]]['probe']:.3f} {s[keys[-1]]['evals']:>5}")
     print("-" * len(head))
     real = [r for r in rows if not r["left_out"]]
@@ -368,13 +371,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--left-out", default=DEFAULT_LEFT_OUT, help="presets used as left-out references")
     parser.add_argument("--only", default="", help="comma-separated reference names (e.g. librivox,af_sky)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sigma", type=float, default=None, help="the search's first step (default: its own)")
+    parser.add_argument("--distance-weight", type=float, default=0.0, help="the search's pull toward its start")
+    parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--table", action="store_true", help="print the table of the last run and exit")
     args = parser.parse_args(argv)
     if args.oracle:
         return oracle_main()
     if args.table:
-        saved = json.loads((WORK / "results.json").read_text())
+        saved = json.loads((WORK / args.results).read_text())
         print_table(saved["rows"], saved["af_heart_wer"], saved["budgets"])
         return 0
     return run(args)

@@ -30,7 +30,7 @@ import operator
 import random
 import time
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Sequence
 
 from .speaker import SpeakerEncoder, cosine, mean_embedding
@@ -48,6 +48,7 @@ CONSISTENCY_SLACK = 0.05        # how much less alike the two sentences may soun
 DURATION_RATIO = 1.25           # speaking time may change by this factor either way
 LEVEL_DB = 6.0                  # loudness may change this much either way
 PENALTY_WEIGHT = 1.0            # score lost per unit past a limit (cosine, log-ratio, dB / 20)
+FREE_DISTANCE = 1.5             # the start's neighbourhood (standard deviations) a move may explore freely
 
 
 # --- the evolution strategy -----------------------------------------------------------------------
@@ -259,13 +260,16 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
                        budget_s: float = DEFAULT_BUDGET_S, progress: ProgressCallback | None = None,
                        cancelled: Callable[[], "bool | Awaitable[bool]"] | None = None,
                        max_evaluations: int | None = None, seed: int = 0, sigma: float | None = None,
-                       population: int = POPULATION, probe_texts: Sequence[str] = PROBE_TEXTS) -> SearchResult:
+                       population: int = POPULATION, distance_weight: float = 0.0,
+                       probe_texts: Sequence[str] = PROBE_TEXTS) -> SearchResult:
     """The voice (preset mix plus style offset) whose speech sounds most like ``reference``.
 
     ``start`` is the voice to begin from (a previous result to refine); without it, the
     softmax-weighted top-k mix of the presets nearest to ``reference`` (``language``, e.g.
     ``"en-gb"``, favours that language's voices). The mix stays as it is; the search
-    moves the offset. Returns the best voice measured (the start if nothing beat it).
+    moves the offset; ``distance_weight`` (score per standard deviation beyond
+    :data:`FREE_DISTANCE` from the start) holds it near the start. Returns the best voice
+    measured (the start if nothing beat it).
     """
     started = time.monotonic()
     budget_s = check_budget(budget_s)
@@ -320,6 +324,9 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
             point = basis.contain(point, base)
             voice = StyleVoice.from_coefficients(basis, components, point)
             found = await measure(speaker, encoder, reference, voice, reference_point)
+            if distance_weight:
+                moved = math.sqrt(math.fsum((c - f) ** 2 for c, f in zip(voice.coefficients, first)))
+                found = replace(found, penalty=found.penalty + distance_weight * max(0.0, moved - FREE_DISTANCE))
             evaluations += 1
             candidates.append(list(voice.coefficients))
             scores.append(found.score)
