@@ -11,13 +11,14 @@ CUE_TIME = re.compile(r"^(\d\d:\d\d:\d\d[.,]\d\d\d) --> (\d\d:\d\d:\d\d[.,]\d\d\
 
 
 def timed(text: str, start: float = 0.0, step: float = 0.3, gap: float = 0.05) -> list[WordTiming]:
-    """The words of ``text`` (split at spaces, punctuation trimmed) spoken one after another."""
+    """The words of ``text`` (split at spaces, punctuation trimmed) spoken one after another,
+    with a 0.3 s pause after a full stop as the model makes."""
     words, t = [], start
     for match in re.finditer(r"\S+", text):
         core = re.search(r"[\w$%&<>'’-]+(?:[.:/@,][\w]+)*", match.group())
         lo, hi = match.start() + core.start(), match.start() + core.end()
         words.append(WordTiming(text[lo:hi], t, t + step, lo, hi))
-        t += step + gap
+        t += step + (0.3 if match.group()[-1] in ".!?" else gap)
     return words
 
 
@@ -101,13 +102,24 @@ def test_cues_keep_the_written_punctuation():
     assert " ".join(" ".join(c.lines) for c in result) == text
 
 
-def test_skipped_words_are_not_captioned_but_listed_in_json():
+def test_skipped_words_are_listed_in_json_and_captioned_only_as_written_text():
+    text = "I ♥ you ★"
     words = [WordTiming("I", 0.0, 0.2, 0, 1), WordTiming("♥", 0.3, 0.3, 2, 3, skipped=True),
-             WordTiming("you", 0.3, 0.6, 4, 7)]
-    assert " ".join(cues(words)[0].lines) == "I you"
+             WordTiming("you", 0.3, 0.6, 4, 7), WordTiming("★", 0.6, 0.6, 8, 9, skipped=True)]
+    assert cues(words)[0].lines == ("I you",)
+    assert cues(words, text)[0].lines == ("I ♥ you",)  # the text as written, between spoken words
     data = words_json(words)
     assert data["words"][1] == {"text": "♥", "start": 0.3, "end": 0.3, "char_start": 2, "char_end": 3, "skipped": True}
     assert set(data["words"][0]) == {"text", "start", "end", "char_start", "char_end"}
+
+
+def test_an_abbreviation_does_not_end_the_cue():
+    text = "Dr. Smith arrived. Then he left."
+    words = [WordTiming("Dr.", 0.0, 0.3, 0, 3),  # read "Doctor", no pause after it
+             WordTiming("Smith", 0.32, 0.6, 4, 9), WordTiming("arrived", 0.62, 1.0, 10, 17),
+             WordTiming("Then", 1.3, 1.5, 19, 23), WordTiming("he", 1.52, 1.7, 24, 26),
+             WordTiming("left", 1.72, 2.0, 27, 31)]
+    assert [" ".join(c.lines) for c in cues(words, text)] == ["Dr. Smith arrived.", "Then he left."]
 
 
 def test_wrap_balances_two_lines_and_keeps_long_words():

@@ -1,11 +1,13 @@
 """Captions from word timings: WebVTT, SRT and the JSON word list.
 
 Words are grouped into readable cues: at most :data:`MAX_LINE` characters per line and
-:data:`MAX_LINES` lines per cue, a new cue after a sentence end or a pause, and no cue
-longer than :data:`MAX_CUE_SECONDS`; a short cue is held on screen up to
-:data:`MIN_CUE_SECONDS` when the next one leaves room. Cue text is the input text as
-written (punctuation included) when it is given, else the words joined by spaces.
-Skipped words (no sound) are not captioned; they stay in the JSON form.
+:data:`MAX_LINES` lines per cue, a new cue after a sentence end (a full stop followed by a
+pause, so "Dr. Smith" stays together) or a longer pause, and no cue longer than
+:data:`MAX_CUE_SECONDS`; a short cue is held on screen up to :data:`MIN_CUE_SECONDS` when
+the next one leaves room. Cue text is the input text as written, from a cue's first spoken
+word to its last (punctuation and unspoken symbols between them included), when the text
+is given; else the spoken words joined by spaces. Skipped words at a cue's edges are left
+out; all words stay in the JSON form.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ MAX_LINES = 2
 MAX_CUE_SECONDS = 7.0
 MIN_CUE_SECONDS = 1.0
 PAUSE_SECONDS = 0.5  # a silence at least this long between words starts a new cue
+SENTENCE_PAUSE_SECONDS = 0.1  # ... and this long after a full stop (the model pauses after a sentence)
 SENTENCE_END = frozenset(".!?…。！？")
 CLOSERS = frozenset("\"'”’»)]}」』）")
 
@@ -67,21 +70,17 @@ def _splits(words: list[str], max_lines: int):
             yield (head, *rest)
 
 
-def _display(words: Sequence[WordTiming], text: str | None) -> list[str]:
-    """Each word as shown: with the punctuation written around it when ``text`` is known."""
-    if text is None:
-        return [w.text for w in words]
+def _bounds(words: Sequence[WordTiming], text: str) -> list[tuple[int, int]]:
+    """Each word's stretch of ``text`` with the punctuation written around it ("(Hello," ...)."""
     out = []
     for k, word in enumerate(words):
-        lo = word.char_start
-        floor = words[k - 1].char_end if k else 0
+        lo, floor = word.char_start, (words[k - 1].char_end if k else 0)
         while lo > floor and not text[lo - 1].isspace():
             lo -= 1
-        hi = word.char_end
-        ceiling = words[k + 1].char_start if k + 1 < len(words) else len(text)
+        hi, ceiling = word.char_end, (words[k + 1].char_start if k + 1 < len(words) else len(text))
         while hi < ceiling and not text[hi].isspace():
             hi += 1
-        out.append(" ".join(text[lo:hi].split()))
+        out.append((lo, hi))
     return out
 
 
@@ -94,16 +93,27 @@ def cues(words: Sequence[WordTiming], text: str | None = None, *, max_line: int 
          max_lines: int = MAX_LINES) -> list[Cue]:
     """Group spoken words into cues (see the module docstring)."""
     spoken = [w for w in words if not w.skipped]
-    shown = _display(spoken, text)
+    if text is None:
+        bounds, source = [], " ".join(w.text for w in spoken)
+        for word in spoken:
+            start = bounds[-1][1] + 1 if bounds else 0
+            bounds.append((start, start + len(word.text)))
+    else:
+        bounds, source = _bounds(spoken, text), text
+
+    def line(first: int, last: int) -> str:
+        return " ".join(source[bounds[first][0]:bounds[last][1]].split())
+
     groups: list[list[int]] = []
     for k, word in enumerate(spoken):
         if groups:
             group = groups[-1]
             last = spoken[group[-1]]
-            candidate = " ".join(shown[i] for i in group + [k])
-            if (not _ends_sentence(shown[group[-1]]) and word.start - last.end < PAUSE_SECONDS
-                    and word.end - spoken[group[0]].start <= MAX_CUE_SECONDS
-                    and wrap(candidate, max_line, max_lines) is not None):
+            gap = word.start - last.end
+            sentence_over = _ends_sentence(source[bounds[group[-1]][0]:bounds[group[-1]][1]]) \
+                and gap >= SENTENCE_PAUSE_SECONDS
+            if (not sentence_over and gap < PAUSE_SECONDS and word.end - spoken[group[0]].start <= MAX_CUE_SECONDS
+                    and wrap(line(group[0], k), max_line, max_lines) is not None):
                 group.append(k)
                 continue
         groups.append([k])
@@ -113,8 +123,8 @@ def cues(words: Sequence[WordTiming], text: str | None = None, *, max_line: int 
         following = spoken[groups[n + 1][0]].start if n + 1 < len(groups) else None
         if end - start < MIN_CUE_SECONDS:
             end = start + MIN_CUE_SECONDS if following is None else max(end, min(start + MIN_CUE_SECONDS, following))
-        line = " ".join(shown[i] for i in group)
-        out.append(Cue(start, end, wrap(line, max_line, max_lines) or (line,)))
+        shown = line(group[0], group[-1])
+        out.append(Cue(start, end, wrap(shown, max_line, max_lines) or (shown,)))
     return out
 
 
