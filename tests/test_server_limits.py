@@ -61,7 +61,7 @@ def test_waiting_long_enough_beats_a_shorter_newcomer(monkeypatch):
     wait_until(lambda: entered == ["A"])
     threads.append(hold(gate, 4000, entered, releases["B"], "B"))
     wait_until(lambda: gate.waiting == 1)
-    clock[0] += 60  # B has waited a minute: 6000 characters forgiven
+    clock[0] += 100  # B arrived 100 s ago: 5000 characters forgiven
     threads.append(hold(gate, 50, entered, releases["C"], "C"))
     wait_until(lambda: gate.waiting == 2)
     for name in "ABC":
@@ -134,3 +134,46 @@ def test_admission_is_running_plus_queue_then_429():
         assert capacity.admitted == 3
 
     asyncio.run(scenario())
+
+
+def test_a_request_that_goes_on_keeps_its_rank():
+    """With reserve(), a request's next chunk is queued before its place is handed on: equal requests finish
+    one after the other instead of all together at the end."""
+    gate = ModelGate(1)
+    order: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(3)
+
+    def job(name: str, since: float) -> None:
+        start.wait()
+        with gate.turns(since=since) as turns:
+            for left in (2, 1):
+                with turns.step(left * 100) as granted:
+                    assert granted
+                    with lock:
+                        order.append(name)
+                    time.sleep(0.05)
+                    if left > 1:
+                        turns.reserve((left - 1) * 100)
+
+    now = time.monotonic()
+    threads = [threading.Thread(target=job, args=(name, now + i * 0.001)) for i, name in enumerate("AB")]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    assert order in (["A", "A", "B", "B"], ["B", "B", "A", "A"]), order
+    assert gate.running == 0 and gate.waiting == 0
+
+
+def test_an_unused_reservation_is_given_back():
+    gate = ModelGate(1)
+    with gate.turns() as turns:
+        with turns.step(100) as granted:
+            assert granted
+            turns.reserve(50)
+        assert gate.running == 1  # reserved and granted at once: nobody else was waiting
+    assert gate.running == 0 and gate.waiting == 0
+    with gate.step(10) as granted:
+        assert granted

@@ -9,8 +9,10 @@ Two limits, each in one place:
   early: the limit holds even under "stream, then drop" loops. When a place
   frees up it goes to the waiting step whose request has the least text left
   (shortest remaining first, so a sentence never waits behind a paragraph),
-  with an ageing term so a long request is never starved: each second of
-  waiting counts as :data:`AGING_CHARS_PER_SECOND` characters less.
+  with an ageing term so a long request is never starved: each second since
+  the request arrived counts as :data:`AGING_CHARS_PER_SECOND` characters
+  less. Among equals the oldest goes first, so equal requests finish one after
+  the other rather than all together at the end.
 * :class:`Capacity` - admission. ``--max-concurrency`` + ``--max-queue``
   requests may be in progress at once, their steps interleaved by the gate;
   beyond that a request is refused at once with 429 and a ``Retry-After``
@@ -36,16 +38,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import APIError
 
-#: Ageing of a waiting step: characters of remaining text forgiven per second waited.
-AGING_CHARS_PER_SECOND = 100.0
+#: Ageing: characters of remaining text forgiven per second since the request arrived (about what one core
+#: synthesizes in a second, so a request's age and its remaining work weigh alike).
+AGING_CHARS_PER_SECOND = 50.0
 
 
 class _Ticket:
     __slots__ = ("remaining", "since", "order", "granted")
 
-    def __init__(self, remaining: float, order: int) -> None:
+    def __init__(self, remaining: float, since: float, order: int) -> None:
         self.remaining = remaining
-        self.since = time.monotonic()
+        self.since = since
         self.order = order
         self.granted = False
 
@@ -74,30 +77,16 @@ class ModelGate:
         with self._lock:
             self._lock.notify_all()
 
+    def turns(self, cancelled: Callable[[], bool] = lambda: False, since: float | None = None) -> "Turns":
+        """A job's successive steps (see :class:`Turns`); ``since``: when its request arrived (default now)."""
+        return Turns(self, cancelled, time.monotonic() if since is None else since)
+
     @contextlib.contextmanager
-    def step(self, remaining: float, cancelled: Callable[[], bool] = lambda: False) -> Iterator[bool]:
-        """Hold a place for one step; yields False (and holds nothing) if ``cancelled`` turns true first."""
-        ticket = _Ticket(remaining, next(self._order))
-        with self._lock:
-            self._waiting.append(ticket)
-            self._grant()
-            while not ticket.granted and not cancelled():
-                self._lock.wait(1.0)
-            if not ticket.granted:
-                self._waiting.remove(ticket)
-                self._grant()
-                granted = False
-            else:
-                granted = True
-        if not granted:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            with self._lock:
-                self.running -= 1
-                self._grant()
+    def step(self, remaining: float, cancelled: Callable[[], bool] = lambda: False,
+             since: float | None = None) -> Iterator[bool]:
+        """One step on its own (a job that is a single step); see :meth:`Turns.step`."""
+        with self.turns(cancelled, since) as turns, turns.step(remaining) as granted:
+            yield granted
 
     def _grant(self) -> None:
         """Give free places to the best waiting tickets (lock held)."""
@@ -113,6 +102,70 @@ class ModelGate:
             granted = True
         if granted:
             self._lock.notify_all()
+
+
+class Turns:
+    """One job's steps through a :class:`ModelGate`, in order; use as a context manager around them.
+
+    :meth:`reserve`, called during a step, queues the job's next step before this one hands its
+    place on, so a request that goes on keeps its rank (a sentence's second chunk does not queue
+    behind every other request's first). A reserved place the job does not take is given back
+    when the job ends.
+    """
+
+    def __init__(self, gate: ModelGate, cancelled: Callable[[], bool], since: float) -> None:
+        self.gate = gate
+        self.cancelled = cancelled
+        self.since = since
+        self._reserved: _Ticket | None = None  # queued (or already granted) for the next step
+        self._pending: _Ticket | None = None   # to queue when the current step ends
+
+    def __enter__(self) -> "Turns":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gate, ticket = self.gate, self._reserved
+        self._reserved = None
+        if ticket is None:
+            return
+        with gate._lock:
+            if ticket.granted:
+                gate.running -= 1
+                gate._grant()
+            elif ticket in gate._waiting:
+                gate._waiting.remove(ticket)
+
+    def reserve(self, remaining: float) -> None:
+        """During a step: the job will take another, with ``remaining`` work left."""
+        self._pending = _Ticket(remaining, self.since, next(self.gate._order))
+
+    @contextlib.contextmanager
+    def step(self, remaining: float) -> Iterator[bool]:
+        """Hold a place for one step; yields False (holding nothing) if the job is cancelled while it waits."""
+        gate = self.gate
+        with gate._lock:
+            ticket, self._reserved = self._reserved, None
+            if ticket is None:
+                ticket = _Ticket(remaining, self.since, next(gate._order))
+                gate._waiting.append(ticket)
+                gate._grant()
+            while not ticket.granted and not self.cancelled():
+                gate._lock.wait(1.0)
+            if not ticket.granted:
+                gate._waiting.remove(ticket)
+                gate._grant()
+        if not ticket.granted:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with gate._lock:
+                gate.running -= 1
+                if self._pending is not None:  # queued before the place is handed on: it keeps its rank
+                    self._reserved, self._pending = self._pending, None
+                    gate._waiting.append(self._reserved)
+                gate._grant()
 
 
 _gate: contextvars.ContextVar[ModelGate | None] = contextvars.ContextVar("koe_model_gate", default=None)

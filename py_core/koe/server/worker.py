@@ -91,6 +91,22 @@ def return_free_memory() -> None:
         _trim(0)
 
 
+class _Ungated:
+    """Steps without a gate: each one at once (a job started outside a server request)."""
+
+    def __enter__(self) -> "_Ungated":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def step(self, remaining: float) -> ContextManager[bool]:
+        return contextlib.nullcontext(True)
+
+    def reserve(self, remaining: float) -> None:
+        pass
+
+
 class ThreadJob:
     """Work run in its own thread, cancellable from the event loop; the request id follows it into its logs.
 
@@ -110,6 +126,7 @@ class ThreadJob:
         self._loop = asyncio.get_running_loop()
         self._cancelled = threading.Event()
         self._gate: ModelGate | None = current_gate()
+        self._arrived = time.monotonic()
         context = contextvars.copy_context()  # carries the request id into the thread's log lines
         self._thread = threading.Thread(target=context.run, args=(self._main,), daemon=True, name=self.thread_name)
 
@@ -133,18 +150,18 @@ class ThreadJob:
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
-    def _step(self, remaining: float, cancellable: bool = True) -> ContextManager[bool]:
-        """A place in the gate for one step (yields False if cancelled while waiting, when ``cancellable``)."""
+    def _turns(self, cancellable: bool = True) -> Any:
+        """This job's steps through the server's gate (no gate outside a server: every step at once)."""
         if self._gate is None:
-            return contextlib.nullcontext(True)
-        return self._gate.step(remaining, self._cancelled.is_set if cancellable else (lambda: False))
+            return _Ungated()
+        return self._gate.turns(self._cancelled.is_set if cancellable else (lambda: False), self._arrived)
 
     def _main(self) -> None:
         try:
             if self.steps_per_chunk:
                 self._run()
             else:
-                with self._step(self.step_cost, cancellable=False):
+                with self._turns(cancellable=False) as turns, turns.step(self.step_cost):
                     self._run()
         finally:
             gate = self._gate
@@ -189,19 +206,24 @@ class SynthesisJob(ThreadJob):
         stats = self.stats
         encoder = None
         chunks = None
+        stack = contextlib.ExitStack()  # gives back a reserved gate place however the loop ends
         try:
             encoder = make_encoder(self.fmt, self.engine.sample_rate, streaming=self.streaming)
             chunks = self.engine.synthesize(self.text, voice=self.voice, speed=self.speed, lang=self.lang)
             consumed = 0  # characters of text already spoken: what is left orders this request in the gate
+            turns = stack.enter_context(self._turns())
             while not self._cancelled.is_set():
-                with self._step(max(1, len(self.text) - consumed)) as granted:
+                with turns.step(max(1, len(self.text) - consumed)) as granted:
                     if not granted:
                         break
                     began = time.perf_counter()
                     chunk = next(chunks, None)
+                    if chunk is not None:
+                        consumed += len(chunk.text or "")
+                        if chunk.index + 1 < chunk.total:
+                            turns.reserve(max(1, len(self.text) - consumed))
                 if chunk is None:
                     break
-                consumed += len(getattr(chunk, "text", "") or "")
                 encoded = time.perf_counter()
                 stats.synth_seconds += encoded - began
                 data = encoder.encode(chunk.samples)
@@ -214,6 +236,8 @@ class SynthesisJob(ThreadJob):
                 if stats.first_audio is None:
                     stats.first_audio = time.perf_counter()
                 self._post(Piece(data, chunk))
+                if chunk.index + 1 >= chunk.total:  # the last one: no step just to hear the generator end
+                    break
             if not self._cancelled.is_set():
                 tail = encoder.finish()
                 stats.bytes_out += len(tail)
@@ -222,6 +246,7 @@ class SynthesisJob(ThreadJob):
         except BaseException as error:  # handed to the event loop, which decides what the client sees
             self._post(error)
         finally:
+            stack.close()
             if chunks is not None and hasattr(chunks, "close"):
                 chunks.close()
             if encoder is not None and hasattr(encoder, "close"):
