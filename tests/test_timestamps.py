@@ -96,6 +96,18 @@ def test_normalized_words_map_back_to_written_words(original, normalized, expect
     assert written(original, normalized) == expected
 
 
+def test_a_repeated_passage_stays_in_step():
+    """Far-away equal words (the next repetition) must not pull the alignment out of step."""
+    original = "Dr. Smith paid $5.50 on Jan. 5, 2024, and the 3 cats ate 12 fish at 10:30 a.m. today. It was fine! "
+    normalized = ("Doctor Smith paid five dollars and fifty cents on January fifth, twenty twenty-four, and the three "
+                  "cats ate twelve fish at ten thirty AM today. It was fine! ")
+    reps = 30
+    alignment = TextAlignment(original * reps, normalized * reps)
+    for match in re.finditer(r"\w+", normalized * reps):
+        lo, _ = alignment.original_range(match.start(), match.end())
+        assert lo // len(original) == match.start() // len(normalized), match.group()
+
+
 def test_unspaced_scripts_map_character_by_character():
     original, normalized = "我有3个苹果。", "我有三个苹果。"
     alignment = TextAlignment(original, normalized)

@@ -209,6 +209,8 @@ _MAX_SKIP_ORIGINAL = 16
 _MAX_SKIP_NORMALIZED = 64
 #: How many following pairs are compared to break ties between re-synchronization points.
 _CONTEXT = 2
+#: A pair of units kept in step is worth skipping this many units (alignment score).
+_KEPT = 10
 
 
 def is_unspaced(ch: str) -> bool:
@@ -269,12 +271,13 @@ def _anchors(original: list[_Unit], normalized: list[_Unit]) -> list[tuple[int, 
     """Pairs (original unit, normalized unit) that are the same word, in order.
 
     A forward walk: equal units anchor. At a difference, the equal pairs a little ahead on
-    both sides are collected and the walk resumes at the first pair of the longest chain of
-    them (the most words kept in step); among equally long chains it prefers the pair whose
-    next units agree too, then the fewest units skipped. So "3 gamma" -> "three gamma"
-    resumes at "gamma", and the "and" inside "five dollars and fifty cents" does not anchor
-    the "and" of "$5.50 and more". Lookups go through a position index and a window, so
-    the walk is linear in the text's length.
+    both sides are collected and the walk resumes at the first pair of the best-scoring
+    chain of them: :data:`_KEPT` points per pair kept in step, minus one per unit skipped
+    (so "3 gamma" -> "three gamma" resumes at "gamma", and a far-away match never pulls the
+    walk out of step). Equal scores go to the pair whose next units agree too, then to the
+    fewest units skipped, so the "and" inside "five dollars and fifty cents" does not
+    anchor the "and" of "$5.50 and more". Lookups go through a position index and a
+    window, so the walk is linear in the text's length.
     """
     where: dict[str, list[int]] = defaultdict(list)
     for position, unit in enumerate(normalized):
@@ -310,16 +313,18 @@ def _anchors(original: list[_Unit], normalized: list[_Unit]) -> list[tuple[int, 
         if not pairs:
             i, j = i + 1, j + 1  # nothing in step nearby: the changed stretch grows
             continue
+        # Best chain from each pair: _KEPT per pair in step, minus 1 per unit skipped on either side.
         pairs.sort(reverse=True)
-        chains: list[int] = []
+        values: list[int] = []
         for k, (p, q) in enumerate(pairs):
-            longest = 0
-            for (p2, q2), chain in zip(pairs[:k], chains):
-                if p2 > p and q2 > q and chain > longest:
-                    longest = chain
-            chains.append(longest + 1)
-        top = max(chains)
-        _, i, j = min(((-context(p, q), p - i + q - j), p, q) for (p, q), chain in zip(pairs, chains) if chain == top)
+            tail = 0
+            for (p2, q2), value in zip(pairs[:k], values):
+                if p2 > p and q2 > q:
+                    tail = max(tail, value - (p2 - p - 1) - (q2 - q - 1))
+            values.append(_KEPT + tail)
+        scores = [value - (p - i) - (q - j) for (p, q), value in zip(pairs, values)]
+        top = max(scores)
+        _, i, j = min(((-context(p, q), p - i + q - j), p, q) for (p, q), score in zip(pairs, scores) if score == top)
     return anchors
 
 
