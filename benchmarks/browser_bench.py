@@ -1,6 +1,7 @@
 """In-browser figures for Koe (headless Chromium, CPU backend): printed, not asserted.
 
     .venv/bin/python benchmarks/browser_bench.py [--models int8w,int8] [--runs 3] [--threads N] [--json]
+    .venv/bin/python benchmarks/browser_bench.py --webgpu-after-probe [--probe-cap-ms 45000]
 
 For each model variant, in a fresh browser profile (cold cache) it measures:
 
@@ -11,6 +12,11 @@ For each model variant, in a fresh browser profile (cold cache) it measures:
 * the same model run by plain onnxruntime-web in its own worker on *the same inputs* the engine
   recorded (tokens, style, speed per chunk), same options and threads -> the engine's overhead;
 * the bridge alone: time around ``session.run`` as seen from Python minus the time inside it in JS.
+
+With ``--webgpu-after-probe`` (Chromium's software WebGPU adapter, SwiftShader: minutes per
+word) it measures instead the time of one WebGPU word ("Hi.") on a page opened in Auto whose
+probe overran its (lowered) cap and was abandoned, and on a page opened with ``?backend=cpu``
+that never probed, in that order, each in a fresh browser.
 
 Timings are wall-clock on a possibly shared machine: compare figures from one run only.
 """
@@ -102,6 +108,39 @@ def measure_model(model: str, runs: int, threads: int | None) -> dict:
     return out
 
 
+WEBGPU_WORD = """async () => {
+  const progress = [];
+  const t0 = performance.now();
+  const r = await window.koe.synthesize({ text: 'Hi.', voice: 'af_heart', backend: 'webgpu',
+    onProgress: (p) => progress.push([Math.round(performance.now() - t0), p.message]) });
+  const waited = progress.filter(([, m]) => m.startsWith('Waiting for the GPU')).map(([t]) => t);
+  return { ms: performance.now() - t0, modelMs: r.timings.modelMs, backend: r.timings.backend,
+    gpuWaitMs: waited.length ? waited[waited.length - 1] : 0 };
+}"""
+
+
+def webgpu_after_probe(probe_cap_ms: int) -> int:
+    """One WebGPU word after an abandoned Auto probe vs on a page that never probed (issue 14)."""
+    rows = []
+    for label, query in (("after an abandoned Auto probe", f"?backend=auto&nosw=1&probeFallbackAdapter=1&probeCapMs={probe_cap_ms}&webgpuStartMs=900000"),
+                         ("never probed (?backend=cpu)", "?backend=cpu&nosw=1")):
+        with StaticServer() as server, Browser(webgpu=True) as browser:
+            started = time.perf_counter()
+            browser.goto(server.url + query)
+            info = browser.wait_ready(timeout=900)
+            if "error" in info:
+                raise RuntimeError(info["error"])
+            ready_s = time.perf_counter() - started
+            word = browser.evaluate(WEBGPU_WORD, timeout=1800)
+            rows.append((label, ready_s, info["reason"], word))
+            print(f"{label}: ready in {ready_s:.1f} s ({info['reason']}); WebGPU word {word['ms'] / 1000:.1f} s on "
+                  f"{word['backend']} (GPU wait about {word['gpuWaitMs'] / 1000:.0f} s, model {word['modelMs'] / 1000:.1f} s)",
+                  flush=True)
+    (_, _, _, after), (_, _, _, never) = rows
+    print(f"WebGPU word after an abandoned probe / never probed: {after['ms'] / never['ms']:.2f}x")
+    return 0
+
+
 def report(results: list[dict]) -> None:
     for r in results:
         if "error" in r:
@@ -129,11 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--webgpu-after-probe", action="store_true",
+                        help="time one WebGPU word after an abandoned Auto probe vs on a page that never probed")
+    parser.add_argument("--probe-cap-ms", type=int, default=45000, help="the lowered Auto probe cap (--webgpu-after-probe)")
     args = parser.parse_args(argv)
     why = browser_requirements()
     if why:
         print(f"cannot run: {why}", file=sys.stderr)
         return 1
+    if args.webgpu_after_probe:
+        return webgpu_after_probe(args.probe_cap_ms)
     results = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
         try:

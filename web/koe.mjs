@@ -47,7 +47,13 @@ export class Koe {
    * @param {'auto'|'cpu'|'webgpu'} [options.backend='auto']
    * @param {string} [options.model]  'int8w' | 'fp32' | 'int8' (default: the best in the build)
    * @param {number} [options.threads] WASM threads (default: all cores when cross-origin isolated)
-   * @param {(p: object) => void} [options.onProgress] load progress: {phase, message, loaded, total}
+   * @param {(p: object) => void} [options.onProgress] progress: {phase, message, loaded, total} while
+   *   loading, and {phase, message, id} while a request prepares a backend (e.g. 'Preparing WebGPU… 10 s')
+   * @param {number} [options.webgpuStartMs=120000] how long WebGPU may take to start before the
+   *   request falls back to the CPU with a notice (code 'webgpu_timeout'; asking again retries)
+   * @param {number} [options.probeCapMs=30000] Auto's cap on comparing WebGPU with the CPU
+   * @param {boolean} [options.probeFallbackAdapter=false] let Auto probe a software WebGPU adapter
+   *   (which it otherwise rules out at once: always slower than WebAssembly); for tests
    */
   constructor(options = {}) {
     this.options = { backend: 'auto', ...options };
@@ -74,10 +80,10 @@ export class Koe {
     return info;
   }
 
-  _call(type, payload = {}, transfer = []) {
+  _call(type, payload = {}, transfer = [], onProgress = null) {
     const id = this._next++;
     return new Promise((resolve, reject) => {
-      this._pending.set(id, { resolve, reject });
+      this._pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ type, id, ...payload }, transfer);
     });
   }
@@ -85,6 +91,8 @@ export class Koe {
   _onMessage(msg) {
     if (msg.type === 'progress') {
       if (this.onProgress) this.onProgress(msg);
+      const request = msg.id != null && (this._pending.get(msg.id) || this._streams.get(msg.id));
+      if (request && request.onProgress) request.onProgress(msg);
       return;
     }
     if (msg.type === 'voice-progress') {
@@ -119,10 +127,16 @@ export class Koe {
     return this.info ? this.info.rules : null;
   }
 
-  /** Switch backend ('auto' | 'cpu' | 'webgpu'); resolves to {backend, reason, notice?}. */
-  async setBackend(backend) {
+  /**
+   * Switch backend ('auto' | 'cpu' | 'webgpu'); resolves to {backend, reason, notice?, code?}.
+   * Where WebGPU is unavailable, fails or does not start within `webgpuStartMs`, the backend is
+   * the CPU and `notice` says why (`code`: webgpu_unavailable, webgpu_failed, webgpu_timeout).
+   * `onProgress({phase, message})` hears about a long start every few seconds; `startTimeoutMs`
+   * bounds this request's WebGPU start instead of the `webgpuStartMs` option.
+   */
+  async setBackend(backend, { onProgress, startTimeoutMs } = {}) {
     await this.ready;
-    const decision = await this._call('backend', { backend });
+    const decision = await this._call('backend', { backend, startMs: startTimeoutMs }, [], onProgress);
     this.options.backend = backend;
     storeDecision(decision);
     return decision;
@@ -209,8 +223,10 @@ export class Koe {
    * {samples: Float32Array, sampleRate, index, total, text, phonemes}. Leaving the loop early
    * (break) or calling `.cancel()` stops the synthesis after the chunk in progress.
    * After the loop, `.summary` holds timings and `.wav` the WAV Blob (unless wav: false).
+   * `onProgress({phase, message})` hears about a backend being prepared for this request (e.g. the
+   * first WebGPU request starting its session); `.summary.notice` says if it fell back to the CPU.
    */
-  stream({ text, voice, speed = 1.0, backend, record = false, wav = true } = {}) {
+  stream({ text, voice, speed = 1.0, backend, record = false, wav = true, onProgress = null } = {}) {
     const id = this._next++;
     const buffered = [];
     let wake = null;
@@ -221,6 +237,7 @@ export class Koe {
       summary: null,
       wav: null,
       id,
+      onProgress,
       push(msg) {
         if (msg.type === 'chunk') buffered.push(msg);
         else if (msg.type === 'wav') iterator.wav = new Blob([msg.wav], { type: 'audio/wav' });

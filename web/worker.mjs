@@ -1,8 +1,8 @@
 // Koe's engine worker: Pyodide runs the pure-Python engine (py_core/koe), onnxruntime-web
 // runs every ONNX graph. This file starts both and dispatches the messages of koe.mjs; the
 // plumbing lives in worker/: fetch.mjs (assets, byte progress, caches), ort-bridge.mjs (the
-// sessions and tensors Python drives), backends.mjs (CPU, WebGPU, Auto). No text or audio
-// logic lives in JavaScript.
+// sessions and tensors Python drives), backends.mjs (CPU, WebGPU, Auto), webgpu.mjs (WebGPU
+// sessions, each in a worker of its own). No text or audio logic lives in JavaScript.
 import * as ort from './ort/ort.webgpu.min.mjs';
 import { loadPyodide } from './pyodide/pyodide.mjs';
 import { AssetFetcher } from './worker/fetch.mjs';
@@ -10,6 +10,7 @@ import { OrtBridge } from './worker/ort-bridge.mjs';
 import { Backends, engineBackend } from './worker/backends.mjs';
 
 const BASE = new URL('./', import.meta.url);
+const ORT_WASM = 'ort/ort-wasm-simd-threaded.asyncify.wasm';
 
 let manifest = null;
 let assets = null;
@@ -44,7 +45,7 @@ async function init(options) {
   bridge = new OrtBridge(ort, assets, (message) => progress('session', { message }), installPackages);
 
   // Start the big downloads right away; they overlap with Python's start-up.
-  const ortWasm = 'ort/ort-wasm-simd-threaded.asyncify.wasm';
+  const ortWasm = ORT_WASM;
   const pyodideFiles = ['pyodide/pyodide.asm.mjs', 'pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'pyodide/pyodide-lock.json'];
   const wheelFiles = Object.values(manifest.wheels).map((w) => `py/${w}`);
   await assets.plan([variant.path, 'model/g2p_en.onnx', ortWasm, ...pyodideFiles, ...wheelFiles]);
@@ -80,8 +81,9 @@ async function init(options) {
   const voices = JSON.parse(host.voices());
   const loadMs = performance.now() - started;
 
-  backends = new Backends(host, variant, manifest.build, progress);
-  const decision = await backends.select(options.backend || 'auto', options.decision);
+  backends = new Backends({ host, bridge, assets, variant, build: manifest.build, threads, ortWasm },
+    { probeCapMs: options.probeCapMs, webgpuStartMs: options.webgpuStartMs, probeFallbackAdapter: options.probeFallbackAdapter });
+  const decision = await backends.select(options.backend || 'auto', options.decision, progress);
   return {
     build: manifest.build, model: variant.key, modelPath: variant.path, modelOptions: variant.options, threads, crossOriginIsolated: isolated,
     loadMs, bytes: assets.stats.bytes, bytesFromCache: assets.stats.fromCache, voices, ...decision,
@@ -120,8 +122,11 @@ async function warm() {
 
 // --- synthesis ------------------------------------------------------------------------------------
 
+/** Progress messages of one request (koe.mjs hands them to the request's onProgress too). */
+const progressOf = (id) => (phase, extra = {}) => post({ type: 'progress', id, phase, ...extra });
+
 async function synthesize(msg) {
-  const decision = await backends.select(msg.backend || 'auto');
+  const decision = await backends.select(msg.backend || 'auto', null, progressOf(msg.id));
   const started = performance.now();
   let first = null;
   const emit = (kind, meta, data) => {
@@ -186,7 +191,7 @@ self.onmessage = (event) => {
       serial(() => synthesize(msg).catch(fail));
       break;
     case 'backend':
-      reply(msg, () => backends.select(msg.backend, msg.decision));
+      reply(msg, () => backends.select(msg.backend, msg.decision, progressOf(msg.id), msg.startMs));
       break;
     case 'custom-voices':
       reply(msg, () => ({ ...JSON.parse(host.set_custom_voices(JSON.stringify(msg.recipes))), voices: JSON.parse(host.voices()) }));
@@ -213,7 +218,7 @@ self.onmessage = (event) => {
       reply(msg, async () => {
         const started = performance.now();
         const report = (json) => post({ type: 'voice-progress', id: msg.id, progress: JSON.parse(json) });
-        const decision = await backends.select(msg.backend || 'auto');
+        const decision = await backends.select(msg.backend || 'auto', null, progressOf(msg.id));
         const options = { ...(msg.options || {}), backend: engineBackend(decision.backend) };
         const result = JSON.parse(await host.create_voice(msg.id, msg.samples, JSON.stringify(options), report));
         return result.error ? result : { ...result, totalMs: performance.now() - started, voices: JSON.parse(host.voices()) };

@@ -129,6 +129,8 @@ async function start() {
   const options = { backend, onProgress };
   if (params.get('model')) options.model = params.get('model');
   if (params.get('threads')) options.threads = Number(params.get('threads'));
+  for (const key of ['probeCapMs', 'webgpuStartMs']) if (params.get(key)) options[key] = Number(params.get(key)); // slow devices, tests
+  if (params.has('probeFallbackAdapter')) options.probeFallbackAdapter = true; // tests: let Auto probe a software adapter
   app.koe = createKoe(options);
   window.koe = app.koe;
   let info;

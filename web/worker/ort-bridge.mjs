@@ -3,6 +3,7 @@
 // views become ort.Tensor data); outputs go back as TypedArrays. The contract is in the
 // docstring of koe/runtimes/browser.py.
 import { TENSOR_TYPES } from './tensors.mjs';
+import { WebGpuSession } from './webgpu.mjs';
 
 export const executionProvider = (backend) => (backend === 'webgpu' ? 'webgpu' : 'wasm');
 
@@ -27,12 +28,37 @@ export class OrtBridge {
     this.install = install;
     this.sessions = new Map();
     this.nextId = 1;
+    this.adopted = null; // a started WebGPU session waiting to become the engine's
+  }
+
+  /**
+   * Hand over a started WebGPU session (see webgpu.mjs): the next createSession of that model on
+   * 'webgpu' takes it instead of starting another. WebGPU sessions always live in a worker of
+   * their own, so that they can be abandoned (terminated) at any moment.
+   */
+  adopt(gpuSession) {
+    if (this.adopted && this.adopted !== gpuSession) this.adopted.terminate();
+    this.adopted = gpuSession;
   }
 
   async createSession(name, source, backend, options) {
-    const bytes = typeof source === 'string' ? await this.assets.fetch(source) : source;
     const label = typeof source === 'string' ? source : name;
-    this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (${backend === 'webgpu' ? 'WebGPU' : 'CPU'})…`);
+    if (backend === 'webgpu') {
+      let gpu = this.adopted;
+      this.adopted = null;
+      if (!gpu || gpu.closed || gpu.model.path !== label) {
+        if (gpu) gpu.terminate();
+        gpu = new WebGpuSession({ path: label, options: options || {} }, this.ort.env.wasm.numThreads);
+        const bytes = typeof source === 'string' ? await this.assets.fetch(source) : source.slice();
+        this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (WebGPU)…`);
+        await gpu.create(bytes);
+      }
+      const id = this.nextId++;
+      this.sessions.set(id, { session: gpu, remote: true, name, backend, label, createMs: gpu.info.createMs });
+      return { id, inputNames: gpu.info.inputNames, outputNames: gpu.info.outputNames };
+    }
+    const bytes = typeof source === 'string' ? await this.assets.fetch(source) : source;
+    this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (CPU)…`);
     const started = performance.now();
     const session = await this.ort.InferenceSession.create(bytes, sessionOptions(backend, options));
     const id = this.nextId++;
@@ -41,17 +67,22 @@ export class OrtBridge {
   }
 
   async run(id, names, dtypes, shapes, buffers) {
-    const { session } = this.sessions.get(id);
+    const entry = this.sessions.get(id);
+    if (!entry) throw new Error('this model session was released');
     const views = [];
-    const feeds = {};
     try {
-      for (let i = 0; i < names.length; i++) {
+      const feeds = names.map((name, i) => {
         const view = buffers[i].getBuffer(TENSOR_TYPES[dtypes[i]].buffer); // zero-copy view of the array.array
         views.push(view);
-        feeds[names[i]] = new this.ort.Tensor(dtypes[i], view.data, Array.from(shapes[i]));
-      }
+        // A session in another worker gets a copy (the view is Python's memory).
+        return { name, dtype: dtypes[i], dims: Array.from(shapes[i]), data: entry.remote ? view.data.slice() : view.data };
+      });
+      if (entry.remote) return await entry.session.run(feeds);
+      const tensors = {};
+      for (const f of feeds) tensors[f.name] = new this.ort.Tensor(f.dtype, f.data, f.dims);
+      const { session } = entry;
       const started = performance.now();
-      const out = await session.run(feeds);
+      const out = await session.run(tensors);
       const ms = performance.now() - started;
       const outputs = session.outputNames.map((n) => ({ name: n, dtype: out[n].type, dims: out[n].dims, data: out[n].data }));
       return { outputs, ms };
@@ -73,7 +104,8 @@ export class OrtBridge {
     const entry = this.sessions.get(id);
     if (entry) {
       this.sessions.delete(id);
-      entry.session.release().catch(() => {});
+      if (entry.remote) entry.session.terminate();
+      else entry.session.release().catch(() => {});
     }
   }
 
