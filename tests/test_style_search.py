@@ -98,3 +98,12 @@ def test_refine_continues_from_a_previous_voice(engine, encoder, basis, referenc
 def test_bad_budgets_are_refused(bad):
     with pytest.raises(ValueError, match="search time"):
         check_budget(bad)
+
+
+def test_a_strong_pull_toward_the_start_keeps_far_candidates_out(engine, encoder, basis, reference):
+    # First steps of 0.6 deviations in 24 dimensions land about 2.9 deviations away, past the
+    # free neighbourhood (1.5): with a prohibitive pull none of them may win.
+    result = run_sync(search_voice(engine, encoder, reference, basis=basis, max_evaluations=3, sigma=0.6,
+                                   distance_weight=100.0, probe_texts=PROBES, seed=2))
+    assert result.evaluations == 3 and not result.voice.has_offset
+    assert result.similarity == result.start_similarity
