@@ -95,3 +95,23 @@ def test_cli_and_server_encode_the_same_pcm(tmp_path, engine):
     server_pcm = encoder.encode(audio) + encoder.finish()
     cli_pcm = out.read_bytes()[44:]
     assert np.array_equal(np.frombuffer(cli_pcm, "<i2"), np.frombuffer(server_pcm, "<i2"))
+
+
+def test_timestamps_as_json_and_captions(tmp_path):
+    import json
+
+    text = "Dr. Smith paid $5.50 on Jan. 5, 2024. ♥ Then everybody in the small village went home happy."
+    out, words, vtt, srt = (tmp_path / name for name in ("t.wav", "t.json", "t.vtt", "t.srt"))
+    assert koe("say", text, "-o", str(out), "--timestamps", str(words)).returncode == 0
+    listed = json.loads(words.read_text())["words"]
+    assert [w["text"] for w in listed][:4] == ["Dr.", "Smith", "paid", "$5.50"]
+    assert all(text[w["char_start"]:w["char_end"]] == w["text"] for w in listed)
+    assert [w for w in listed if w.get("skipped")] == [w for w in listed if w["text"] == "♥"]
+    starts = [w["start"] for w in listed]
+    assert starts == sorted(starts) and listed[-1]["end"] <= len(decode_wav(out.read_bytes())[0]) / 24000
+    assert koe("say", text, "-o", str(out), "--timestamps", str(vtt)).returncode == 0
+    assert vtt.read_text().startswith("WEBVTT\n") and " --> " in vtt.read_text()
+    assert koe("say", "Hello.", "-o", str(out), "--timestamps", str(srt)).returncode == 0
+    assert srt.read_text().startswith("1\n00:00:00,")
+    bad = koe("say", "Hello.", "-o", str(out), "--timestamps", str(tmp_path / "t.txt"))
+    assert bad.returncode == 1 and ".json, .vtt or .srt" in bad.stderr

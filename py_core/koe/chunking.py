@@ -17,11 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .joins import GAPS
 from .lang.base import PhonemeToken, join_phonemes, join_tokens
 from .vocab import MAX_PHONEMES
 
-#: Seconds of silence after a chunk, by what ended it.
-PAUSES = {"paragraph": 0.6, "sentence": 0.2, "clause": 0.08, "word": 0.0, "end": 0.0}
 CLOSERS = frozenset('"”)')
 OPENERS = frozenset('“(')
 
@@ -41,7 +40,8 @@ class Chunk:
 
     @property
     def pause(self) -> float:
-        return PAUSES[self.boundary]
+        """Seconds of silence between this chunk's last sound and the next one's (koe.joins)."""
+        return GAPS[self.boundary]
 
 
 def join_text(tokens: Sequence[PhonemeToken]) -> str:

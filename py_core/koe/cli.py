@@ -93,6 +93,9 @@ def cmd_say(args: argparse.Namespace) -> int:
     text = _read_text(args)
     fmt = _output_format(args)
     _check_writable(args.output)
+    if args.timestamps:
+        _check_writable(args.timestamps)
+        _caption_writer(args.timestamps)  # an unknown extension fails before any synthesis
     from .adapters.audio_out import AudioFileWriter
 
     engine = _service(args).engine
@@ -103,6 +106,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     if plan.skipped:
         print(f"note: could not pronounce: {' '.join(plan.skipped[:10])}", file=sys.stderr)
     progress = ProgressBar(sys.stderr.isatty())
+    words = []
     try:
         writer = AudioFileWriter(args.output, engine.sample_rate, fmt)
     except OSError as error:
@@ -110,16 +114,45 @@ def cmd_say(args: argparse.Namespace) -> int:
     try:
         for chunk in iterate_sync(engine.astream(text, plan=plan)):
             writer.write(chunk.samples)
+            words.extend(chunk.words)
             progress.update(chunk)
         writer.close()
     except BaseException:
         writer.abort()
         raise
+    if args.timestamps:
+        _write_timestamps(args.timestamps, text, words, engine)
     elapsed = time.monotonic() - plan_started
     seconds = writer.frames / engine.sample_rate
     print(f"wrote {args.output}: {seconds:.2f} s of audio ({fmt}, {engine.sample_rate} Hz) in {elapsed:.2f} s "
           f"(real-time factor {elapsed / max(seconds, 1e-9):.2f})", file=sys.stderr)
     return 0
+
+
+def _caption_writer(path: str):
+    """How to write word timings to ``path``: JSON, WebVTT or SRT by its extension."""
+    import json
+
+    from .captions import FORMATS, words_json
+
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        return lambda words, text: json.dumps(words_json(words), ensure_ascii=False, indent=1) + "\n"
+    if ext in FORMATS:
+        return lambda words, text: FORMATS[ext](words, text)
+    raise CliError(f"--timestamps {path}: use a .json, .vtt or .srt file name")
+
+
+def _write_timestamps(path: str, text: str, words: list, engine) -> None:
+    from .timestamps import merge_words
+
+    if not engine.has_durations:
+        raise CliError("this model build has no per-token durations: run ./build.sh to rebuild it")
+    data = _caption_writer(path)(merge_words(words), text)
+    tmp = f"{path}.part"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -230,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--lang", default=None, help="read the text in this language (default: the voice's), "
                                                   "e.g. en-us, en-gb, es, fr, hi, it, ja, pt-br, zh")
     say.add_argument("--format", choices=FORMATS, help="audio format (default: from the output's extension, else wav)")
+    say.add_argument("--timestamps", metavar="FILE", help="also write when each word is spoken: FILE.json "
+                                                           "({\"words\": [...]}), FILE.vtt (WebVTT) or FILE.srt captions")
     say.set_defaults(func=cmd_say)
 
     voices = sub.add_parser("voices", help="list the voices")

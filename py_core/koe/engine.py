@@ -17,19 +17,21 @@ import os
 import re
 import time
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import AsyncIterator, Callable, Iterator
 
 from . import assets as paths
 from .assets import AssetSource, DirectoryAssets, default_asset_dir
 from .chunking import Chunk, Chunker
 from .errors import AssetError, EmptyTextError, KoeError
+from .joins import join
 from .lang import language as language_info
 from .lang.base import FrontEnd, Phonemized
 from .lang.loader import FrontEnds, Installer
 from .lang.scripts import script_mismatch
 from .rules import MAX_SPEED, MIN_SPEED, check_speed
 from .runtime import Runtime, Session, Tensor, iterate_sync, run_sync
+from .timestamps import WordTiming, WordTimer, token_times
 from .vocab import PAD_ID, Vocab
 from .voices import Blend, VoiceBank, VoiceInfo
 from .wav import PCM16, encode_wav
@@ -43,7 +45,13 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 
 @dataclass
 class AudioChunk:
-    """Audio for one chunk of text, pause included; ``index`` of ``total`` for progress."""
+    """Audio for one chunk of text, pause included; ``index`` of ``total`` for progress.
+
+    ``words``: the written words of the input spoken in this chunk, with their start and end
+    in seconds of the whole output audio and their character offsets in the input
+    (:class:`koe.timestamps.WordTiming`; words that made no sound are zero-length and
+    ``skipped``). Empty if the model build has no ``durations`` output.
+    """
 
     samples: array
     sample_rate: int
@@ -52,6 +60,7 @@ class AudioChunk:
     index: int
     total: int
     timings: dict = field(default_factory=dict)
+    words: list[WordTiming] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -70,12 +79,14 @@ class SynthesisPlan:
     #: Set when most of the text is in a script the language cannot read (koe.lang.scripts.script_mismatch).
     mismatch: dict | None = None
     tokens: int = 0
+    #: The input, and the normalized text the tokens' spans index (for word timestamps).
+    text: str = ""
+    normalized: str = ""
 
     @property
     def estimated_seconds(self) -> float:
         """About how much audio this plan makes (before synthesis: to bound a request's cost)."""
-        pauses = sum(c.pause for c in self.chunks[:-1])
-        return self.tokens / (TOKENS_PER_SECOND * self.speed) + pauses
+        return self.tokens / (TOKENS_PER_SECOND * self.speed) + sum(c.pause for c in self.chunks)
 
 
 class Koe:
@@ -92,7 +103,7 @@ class Koe:
         self.runtime = runtime
         self.front_ends = front_ends or FrontEnds(assets, runtime)
         self.chunker = Chunker(vocab.count)
-        self._output = session.output_names[0] if session.output_names else "audio"
+        self._output = "audio" if "audio" in session.output_names else (session.output_names or ["audio"])[0]
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -148,12 +159,21 @@ class Koe:
 
     async def aphonemize(self, text: str, voice: str | None = None, lang: str | None = None
                          ) -> tuple[str, list[Phonemized]]:
-        """Normalized text and the front end's result for each paragraph (for ``koe phonemize``)."""
+        """Normalized text and the front end's result for each paragraph (for ``koe phonemize``).
+
+        Token spans index the returned normalized text (paragraphs joined by a blank line).
+        """
         blend = self.resolve_voice(voice)
         front = await self.front_end(self.language_for(blend, lang))
-        normalized = [n for p in _PARAGRAPH.split(text) if (n := front.normalize(p).strip())]
-        paragraphs = [await front.phonemize(p) for n in normalized for p in _PARAGRAPH.split(n) if p.strip()]
-        return "\n\n".join(normalized), paragraphs
+        normalized = "\n\n".join(n for p in _PARAGRAPH.split(text) if (n := front.normalize(p).strip()))
+        paragraphs = []
+        start = 0
+        for separator in [*_PARAGRAPH.finditer(normalized), None]:
+            end = separator.start() if separator else len(normalized)
+            if normalized[start:end].strip():
+                paragraphs.append(_shifted(await front.phonemize(normalized[start:end]), start))
+            start = separator.end() if separator else end
+        return normalized, paragraphs
 
     def phonemize(self, text: str, voice: str | None = None, lang: str | None = None) -> tuple[str, list[Phonemized]]:
         return run_sync(self.aphonemize(text, voice, lang))
@@ -166,14 +186,14 @@ class Koe:
         blend = self.resolve_voice(voice)
         language = self.language_for(blend, lang)
         mismatch = script_mismatch(text, language)
-        _, paragraphs = await self.aphonemize(text, blend.spec, language)
+        normalized, paragraphs = await self.aphonemize(text, blend.spec, language)
         chunks = self.chunker.plan([p.tokens for p in paragraphs])
         chunks = [c for c in chunks if any(t.kind == "word" and self.vocab.count(t.phonemes) for t in c.tokens)]
         if not chunks:
             why = f" {mismatch['message']}" if mismatch else ""
             raise EmptyTextError("Nothing in the text can be spoken (no words or only unsupported characters)." + why)
         return SynthesisPlan(chunks, blend, speed, [w for p in paragraphs for w in p.skipped], language, mismatch,
-                             sum(self.vocab.count(c.phonemes) for c in chunks))
+                             sum(self.vocab.count(c.phonemes) for c in chunks), text, normalized)
 
     # --- synthesis ---------------------------------------------------------------------------
 
@@ -182,27 +202,49 @@ class Koe:
         """Yield one :class:`AudioChunk` per text chunk as soon as it is synthesized."""
         plan = plan or await self.aplan(text, voice, speed, lang)
         total = len(plan.chunks)
+        timer = WordTimer(plan.text, plan.normalized) if self.has_durations else None
+        emitted = 0  # samples before this chunk
         for index, chunk in enumerate(plan.chunks):
             started = time.perf_counter()
             phonemes = chunk.phonemes
             ids = self.vocab.encode(phonemes)
             style = await self.voice_bank.style(plan.blend, len(ids))
-            audio = await self.infer(ids, style, plan.speed)
+            audio, durations = await self.infer_with_durations(ids, style, plan.speed)
             inferred = time.perf_counter()
-            if index + 1 < total and chunk.pause > 0:
-                audio.extend(array("f", bytes(4 * int(chunk.pause * self.sample_rate))))
-            yield AudioChunk(audio, self.sample_rate, chunk.text, phonemes, index, total,
-                             {"seconds": inferred - started})
+            before = plan.chunks[index - 1].boundary if index else None
+            joined, cut = join(audio, self.sample_rate, before, chunk.boundary if index + 1 < total else None)
+            words = []
+            if timer is not None and durations is not None:
+                start, end = emitted / self.sample_rate, (emitted + len(joined)) / self.sample_rate
+                times = token_times(chunk.tokens, durations, self.vocab.mapping, speed=plan.speed, audio=audio,
+                                    offset=(emitted - cut) / self.sample_rate, sample_rate=self.sample_rate)
+                times = [replace(t, start=min(max(t.start, start), end), end=min(max(t.end, start), end))
+                         for t in times]
+                words = timer.words(times, final=index + 1 == total)
+            emitted += len(joined)
+            yield AudioChunk(joined, self.sample_rate, chunk.text, phonemes, index, total,
+                             {"seconds": inferred - started}, words)
 
-    async def infer(self, ids: list[int], style: array, speed: float) -> array:
-        """One model call: token ids (without padding), a style vector and speed -> samples."""
+    @property
+    def has_durations(self) -> bool:
+        """Whether the model reports per-token durations (word timestamps); builds before it did not."""
+        return "durations" in self.session.output_names
+
+    async def infer_with_durations(self, ids: list[int], style: array, speed: float) -> tuple[array, array | None]:
+        """One model call: token ids (without padding), a style vector and speed -> samples and the
+        frames each id lasts (the pads included; None if the model has no such output)."""
         tokens = Tensor("int64", (1, len(ids) + 2), array("q", [PAD_ID, *ids, PAD_ID]))
         outputs = await self.session.run({
             "tokens": tokens,
             "style": Tensor("float32", (1, len(style)), style if isinstance(style, array) else array("f", style)),
             "speed": Tensor("float32", (1,), array("f", [speed])),
         })
-        return array("f", outputs[self._output].data)
+        durations = outputs.get("durations")
+        return array("f", outputs[self._output].data), (durations.data if durations is not None else None)
+
+    async def infer(self, ids: list[int], style: array, speed: float) -> array:
+        """One model call: token ids (without padding), a style vector and speed -> samples."""
+        return (await self.infer_with_durations(ids, style, speed))[0]
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0, *,
                    lang: str | None = None) -> Iterator[AudioChunk]:
@@ -226,6 +268,14 @@ class Koe:
     def synthesize_wav(self, text: str, voice: str | None = None, speed: float = 1.0,
                        sample_format: str = PCM16, *, lang: str | None = None) -> bytes:
         return encode_wav(self.synthesize_all(text, voice, speed, lang=lang), self.sample_rate, sample_format)
+
+
+def _shifted(phonemized: Phonemized, offset: int) -> Phonemized:
+    """The same tokens with spans moved ``offset`` characters on (a paragraph's place in the whole text)."""
+    if offset:
+        phonemized.tokens = [replace(t, span=(t.span[0] + offset, t.span[1] + offset)) if t.span else t
+                             for t in phonemized.tokens]
+    return phonemized
 
 
 __all__ = ["Koe", "AudioChunk", "SynthesisPlan", "KoeError", "SAMPLE_RATE", "MIN_SPEED", "MAX_SPEED", "check_speed"]

@@ -347,7 +347,8 @@ class BrowserHost:
                     data = Float32Array.new(len(chunk.samples))
                     data.assign(chunk.samples)  # one copy: Python -> JS (then transferred to the page)
                     meta = {"index": chunk.index, "total": chunk.total, "text": chunk.text, "phonemes": chunk.phonemes,
-                            "sample_rate": chunk.sample_rate, "seconds": chunk.timings.get("seconds")}
+                            "sample_rate": chunk.sample_rate, "seconds": chunk.timings.get("seconds"),
+                            "words": [w.as_dict() for w in chunk.words]}
                     emit("chunk", _json(meta), data)
                     chunks += 1
                     samples += len(chunk.samples)
