@@ -58,6 +58,13 @@ def build_schema() -> dict:
                 "responses": {"200": {"description": "Audio, streamed as it is synthesized",
                                       "content": audio_types}, **errors},
             }},
+            "/v1/audio/speech/timestamps": {"post": {
+                "summary": "Synthesize speech with word timestamps (Koe): one JSON answer",
+                "operationId": "createSpeechWithTimestamps",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/SpeechRequest"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/SpeechWithTimestamps"}), **errors},
+            }},
             "/v1/audio/voices": {"get": {
                 "summary": "List voices", "operationId": "listVoices",
                 "parameters": [{"name": "language", "in": "query", "required": False, "schema": {"type": "string"},
@@ -147,11 +154,28 @@ def build_schema() -> dict:
                     "stream_format": {"type": ["string", "null"], "enum": ["audio", "sse", None], "default": "audio"},
                     "stream": {"type": ["boolean", "null"], "default": True,
                                "description": "false: one complete file with exact headers and Content-Length"},
+                    "timestamps": {"type": ["boolean", "null"], "default": False,
+                                   "description": "Koe extension: with stream_format=sse, a speech.word event "
+                                                  "{type, text, start, end, char_start, char_end} for every word "
+                                                  "after the audio delta that holds it"},
                     "lang": {"type": ["string", "null"], "enum": [*LANGUAGES, None],
                              "description": "Koe extension: read the text in this language instead of the "
                                             "voice's (e.g. a Spanish text with an English voice)"},
                 },
             },
+            "WordTiming": {"type": "object", "required": ["text", "start", "end", "char_start", "char_end"],
+                           "properties": {
+                               "text": {"type": "string", "description": "The word as written in the input"},
+                               "start": {"type": "number", "description": "Seconds into the audio"},
+                               "end": {"type": "number"},
+                               "char_start": {"type": "integer", "description": "Offset in the input text"},
+                               "char_end": {"type": "integer"},
+                               "skipped": {"type": "boolean", "description": "The word made no sound"}}},
+            "SpeechWithTimestamps": {"type": "object", "properties": {
+                "audio": {"type": "string", "contentEncoding": "base64", "description": "The complete audio file"},
+                "format": {"type": "string", "enum": list(FORMATS)},
+                "sample_rate": {"type": "integer"},
+                "words": {"type": "array", "items": {"$ref": "#/components/schemas/WordTiming"}}}},
             "Voice": {"type": "object", "properties": {
                 "id": {"type": "string"}, "name": {"type": "string"}, "language": {"type": "string"},
                 "language_name": {"type": "string"}, "gender": {"type": "string"}, "custom": {"type": "boolean"},

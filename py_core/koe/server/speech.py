@@ -7,7 +7,13 @@ OpenAI voice name), ``response_format`` (mp3, opus, aac, flac, wav, pcm),
 prompt-steerable style) and ``stream_format`` (``audio`` or ``sse``). One
 extension, as in Kokoro-FastAPI: ``stream`` (default true); false returns one
 complete file with exact headers and a Content-Length (SSE always streams). Koe's
-own: ``lang`` reads the text in another language than the voice's (e.g. ``es``).
+own: ``lang`` reads the text in another language than the voice's (e.g. ``es``), and
+``timestamps`` (with ``stream_format: "sse"``) adds a ``speech.word`` event for every written
+word: ``{type, text, start, end, char_start, char_end}`` (seconds of the output audio,
+character offsets of the input; ``skipped: true`` for words that made no sound), sent after
+the audio delta that holds it. ``POST /v1/audio/speech/timestamps`` takes the same body and
+answers one JSON object: ``{"audio": base64 of the complete file, "format", "sample_rate",
+"words": [...]}``.
 
 SSE usage: ``input_tokens`` counts phonemes (Kokoro's tokens), ``output_tokens``
 20 ms frames of audio.
@@ -29,12 +35,13 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, TypeVar
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import KoeError
 from ..lang import language
 from ..rules import MAX_INPUT_CHARS, MAX_SPEED, MIN_SPEED
+from ..timestamps import merge_words
 from .bodies import read_json, require_object
 from .disconnect import ClientGone, unless_disconnected
 from ..adapters.audio_out import FORMATS, encoder_available
@@ -65,6 +72,7 @@ class SpeechRequest:
     stream: bool = True
     instructions: str | None = None
     lang: str | None = None
+    timestamps: bool = False
 
 
 def _field(body: dict, name: str, kind: type | tuple[type, ...], default: Any, type_name: str) -> Any:
@@ -123,7 +131,9 @@ def parse_speech_request(body: Any) -> SpeechRequest:
             lang = language(lang).code
         except KoeError as error:
             raise APIError(400, error.message, param="lang", code="unknown_language") from None
-    return SpeechRequest(model, text, voice.strip(), fmt, float(speed), stream_format, stream, instructions, lang)
+    timestamps = _field(body, "timestamps", bool, False, "true or false")
+    return SpeechRequest(model, text, voice.strip(), fmt, float(speed), stream_format, stream, instructions, lang,
+                         timestamps)
 
 
 def _sse(event: str, payload: dict) -> bytes:
@@ -152,62 +162,102 @@ def _log_metrics(job: SynthesisJob, req: SpeechRequest, outcome: str, received: 
              s.bytes_out)
 
 
-async def create_speech(request: Request) -> Response:
-    received = time.perf_counter()
+class _Synthesis:
+    """One admitted request's synthesis: its job, how it ended, and the cleanup that frees its slot."""
+
+    def __init__(self, job: SynthesisJob, slot: Slot, req: SpeechRequest, received: float) -> None:
+        self.job, self.slot, self.req, self.received = job, slot, req, received
+        self.outcome = _Outcome()
+
+    def finish(self) -> None:
+        self.job.cancel()
+        self.slot.release(self.job.stats.elapsed)
+        _log_metrics(self.job, self.req, self.outcome.value, self.received)
+
+
+async def _start(request: Request, req: SpeechRequest, received: float, *, streaming: bool) -> _Synthesis | None:
+    """Check the voice, wait for a synthesis slot and start the job (None if the client left meanwhile)."""
     state = request.app.state.koe
-    req = parse_speech_request(await read_json(request, BODY_LIMIT))
     engine = await state.engine()
     voice = kokoro_voice(req.voice)
     try:
         engine.resolve_voice(voice)
     except KoeError as error:
         raise from_koe_error(error) from None
-
     try:
         slot: Slot = await unless_disconnected(request, state.capacity.acquire())
     except ClientGone:
-        return Response(status_code=499)
-    job = state.track(SynthesisJob(engine, req.input, voice, req.speed, req.response_format,
-                                   streaming=req.stream or req.stream_format == "sse", lang=req.lang).start())
-    outcome = _Outcome()
+        return None
+    job = state.track(SynthesisJob(engine, req.input, voice, req.speed, req.response_format, streaming=streaming,
+                                   lang=req.lang).start())
+    return _Synthesis(job, slot, req, received)
 
-    def finish() -> None:
-        job.cancel()
-        slot.release(job.stats.elapsed)
-        _log_metrics(job, req, outcome.value, received)
 
+async def _collect(request: Request, synthesis: _Synthesis) -> tuple[list[Any], Any]:
+    """Every piece of a synthesis, or the first one only when it streams; errors as API errors."""
+    job, outcome = synthesis.job, synthesis.outcome
     try:
         first = await unless_disconnected(request, job.next())
         if first is None:  # cannot happen for non-empty text, but never send an empty 200 silently
             raise APIError(500, "The synthesis produced no audio.", code="no_audio")
-        if not req.stream and req.stream_format == "audio":
-            pieces = [first.data]
+        pieces = [first]
+        if not job.streaming:
             while (piece := await unless_disconnected(request, job.next())) is not None:
-                pieces.append(piece.data)
+                pieces.append(piece)
             outcome.value = "completed"
-            finish()
-            return Response(b"".join(pieces), media_type=FORMATS[req.response_format].media_type,
-                            headers={"Cache-Control": "no-store"})
+            synthesis.finish()
+        return pieces, first
     except ClientGone:
-        finish()
-        return Response(status_code=499)
+        synthesis.finish()
+        raise
     except KoeError as error:
         outcome.value = "rejected"
-        finish()
+        synthesis.finish()
         raise from_koe_error(error) from None
     except BaseException:
         outcome.value = "failed"
-        finish()
+        synthesis.finish()
         raise
 
+
+async def create_speech(request: Request) -> Response:
+    received = time.perf_counter()
+    req = parse_speech_request(await read_json(request, BODY_LIMIT))
+    synthesis = await _start(request, req, received, streaming=req.stream or req.stream_format == "sse")
+    if synthesis is None:
+        return Response(status_code=499)
+    try:
+        pieces, first = await _collect(request, synthesis)
+    except ClientGone:
+        return Response(status_code=499)
+    if not synthesis.job.streaming:
+        return Response(b"".join(p.data for p in pieces), media_type=FORMATS[req.response_format].media_type,
+                        headers={"Cache-Control": "no-store"})
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     if req.stream_format == "sse":
-        body = _sse_stream(first, job, req, outcome)
+        body = _sse_stream(first, synthesis.job, req, synthesis.outcome)
         media_type = "text/event-stream"
     else:
-        body = _audio_stream(first, job, outcome)
+        body = _audio_stream(first, synthesis.job, synthesis.outcome)
         media_type = FORMATS[req.response_format].media_type
-    return ClosingStreamingResponse(body, finish, media_type=media_type, headers=headers)
+    return ClosingStreamingResponse(body, synthesis.finish, media_type=media_type, headers=headers)
+
+
+async def create_speech_with_timestamps(request: Request) -> Response:
+    """The whole audio file (base64) and every word's timing in one JSON answer."""
+    received = time.perf_counter()
+    req = parse_speech_request(await read_json(request, BODY_LIMIT))
+    synthesis = await _start(request, req, received, streaming=False)
+    if synthesis is None:
+        return Response(status_code=499)
+    try:
+        pieces, _ = await _collect(request, synthesis)
+    except ClientGone:
+        return Response(status_code=499)
+    words = merge_words(w for p in pieces if p.chunk is not None for w in p.chunk.words)
+    return JSONResponse({"audio": base64.b64encode(b"".join(p.data for p in pieces)).decode("ascii"),
+                         "format": req.response_format, "sample_rate": synthesis.job.engine.sample_rate,
+                         "words": [w.as_dict() for w in words]}, headers={"Cache-Control": "no-store"})
 
 
 async def _audio_stream(first: Any, job: SynthesisJob, outcome: _Outcome) -> AsyncIterator[bytes]:
@@ -232,6 +282,9 @@ async def _sse_stream(first: Any, job: SynthesisJob, req: SpeechRequest, outcome
             if piece.data:
                 yield _sse("speech.audio.delta", {"type": "speech.audio.delta",
                                                   "audio": base64.b64encode(piece.data).decode("ascii")})
+            if req.timestamps and piece.chunk is not None:
+                for word in piece.chunk.words:
+                    yield _sse("speech.word", {"type": "speech.word", **word.as_dict()})
             piece = await job.next()
         outcome.value = "completed"
         yield _sse("speech.audio.done", {"type": "speech.audio.done", "usage": _usage(job)})
@@ -245,4 +298,5 @@ async def _sse_stream(first: Any, job: SynthesisJob, req: SpeechRequest, outcome
         yield _sse("error", {"type": "error", **envelope(api.message, type=api.type, param=api.param, code=api.code)})
 
 
-routes = [Route("/v1/audio/speech", create_speech, methods=["POST"])]
+routes = [Route("/v1/audio/speech", create_speech, methods=["POST"]),
+          Route("/v1/audio/speech/timestamps", create_speech_with_timestamps, methods=["POST"])]
