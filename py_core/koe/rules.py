@@ -14,7 +14,8 @@ import unicodedata
 from .errors import InvalidRecipeError, InvalidSpeedError, VoiceExistsError
 
 MIN_SPEED, MAX_SPEED = 0.25, 4.0
-#: OpenAI's input limit; the server and the page refuse longer text.
+#: OpenAI's input limit: the HTTP API refuses longer text. The CLI and the page read any length
+#: (they stream it chunk by chunk to a file or a player the user controls).
 MAX_INPUT_CHARS = 4096
 MAX_NAME_CHARS = 64
 #: A custom voice id: a safe file name (lowercase letters, digits, ``_``, ``-``).

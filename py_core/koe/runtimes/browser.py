@@ -184,9 +184,14 @@ class BrowserHost:
         self.last_record: list[dict] | None = None
 
     async def _install(self, packages) -> None:
+        """Install a language's wheels on first use (the worker's micropip); failures are AssetErrors."""
         from pyodide.ffi import to_js
 
-        await self.bridge.installPackages(to_js(list(packages)))
+        try:
+            await self.bridge.installPackages(to_js(list(packages)))
+        except Exception as error:  # a JsException: offline and not cached, or not part of this build
+            message = str(getattr(error, "message", "") or error).splitlines()[0]
+            raise AssetError(f"Could not install {', '.join(packages)} for this language: {message}") from None
 
     # --- loading -------------------------------------------------------------------------------
 
