@@ -35,8 +35,9 @@ class ServerConfig:
     voices_dir: str | None = None
     #: onnxruntime intra-op threads per synthesis; 0 = onnxruntime's default (all cores).
     threads: int = 0
-    #: Syntheses running at once; more wait in a queue of ``max_queue``, beyond that 429.
+    #: Model steps (one synthesis chunk each) running at once, across all requests (see limits.py).
     max_concurrency: int = 1
+    #: Requests admitted beyond ``max_concurrency`` (their chunks interleave, shortest first); beyond that 429.
     max_queue: int = 8
     #: Origins allowed to call the API from a browser; empty = same-origin only.
     cors_origins: list[str] = field(default_factory=list)
@@ -141,8 +142,10 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "web_dir": (_text, "DIR", "web app folder served at / (default: the assets folder)"),
     "voices_dir": (_text, "DIR", "folder for custom voices"),
     "threads": (_int(0), "N", "onnxruntime threads per synthesis (default 0 = all cores)"),
-    "max_concurrency": (_int(1), "N", "syntheses running at once (default 1)"),
-    "max_queue": (_int(0), "N", "requests waiting for a slot before 429 (default 8)"),
+    "max_concurrency": (_int(1), "N", "model steps (synthesis chunks) running at once, across all requests "
+                                      "(default 1); with N > 1 consider --threads so N x threads = cores"),
+    "max_queue": (_int(0), "N", "requests in progress beyond --max-concurrency, their chunks interleaved "
+                                "shortest-first; more get 429 at once (default 8)"),
     "cors_origins": (_origins, "ORIGINS", "comma-separated origins allowed cross-origin "
                                           "(default none: same-origin only)"),
     "llm_api_url": (_url, "URL", "upstream OpenAI-compatible base URL for /llm/v1, e.g. https://api.openai.com/v1"),

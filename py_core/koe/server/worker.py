@@ -53,6 +53,8 @@ class SynthesisStats:
     audio_samples: int = 0
     sample_rate: int = 24000
     synth_seconds: float = 0.0
+    #: Time spent waiting for a place in the model gate (other requests' chunks ran meanwhile).
+    gate_wait_seconds: float = 0.0
     encode_seconds: float = 0.0
     bytes_out: int = 0
     started: float = field(default_factory=time.perf_counter)
@@ -213,10 +215,12 @@ class SynthesisJob(ThreadJob):
             consumed = 0  # characters of text already spoken: what is left orders this request in the gate
             turns = stack.enter_context(self._turns())
             while not self._cancelled.is_set():
+                asked = time.perf_counter()
                 with turns.step(max(1, len(self.text) - consumed)) as granted:
                     if not granted:
                         break
                     began = time.perf_counter()
+                    stats.gate_wait_seconds += began - asked
                     chunk = next(chunks, None)
                     if chunk is not None:
                         consumed += len(chunk.text or "")
