@@ -100,38 +100,43 @@ SETS = {"tune": TUNE, "eval": EVAL}
 # --- synthesis with word times (the Koe side) ---------------------------------------------------
 
 def synthesize(engine, text: str, voice: str, speed: float, raw: bool = False):
-    """The whole utterance and its word timings, chunk by chunk as the engine does it.
+    """The whole utterance and its word timings.
 
-    ``raw``: times on the bare duration grid (no acoustic lead, no silence trimming).
+    By default exactly what the product gives: the engine's chunks with their ``words``.
+    ``raw``: times on the bare duration grid instead (no acoustic lead, no silence trimming),
+    recomputed from the same model run, to show what the calibration adds.
     """
-    from koe.runtime import Tensor, run_sync
-    from koe.timestamps import WordTimer, token_times
-    from koe.vocab import PAD_ID
+    from koe.runtime import iterate_sync
+    from koe.timestamps import merge_words, token_times
 
-    async def run():
-        normalized, _ = await engine.aphonemize(text, voice)
-        plan = await engine.aplan(text, voice, speed)
-        timer = WordTimer(text, normalized)
+    if not raw:
         audio, words = array("f"), []
-        for index, chunk in enumerate(plan.chunks):
-            ids = engine.vocab.encode(chunk.phonemes)
-            style = await engine.voice_bank.style(plan.blend, len(ids))
-            out = await engine.session.run({
-                "tokens": Tensor("int64", (1, len(ids) + 2), array("q", [PAD_ID, *ids, PAD_ID])),
-                "style": Tensor("float32", (1, len(style)), array("f", style)),
-                "speed": Tensor("float32", (1,), array("f", [plan.speed])),
-            })
-            offset = len(audio) / engine.sample_rate
-            times = token_times(chunk.tokens, out["durations"].data, engine.vocab.mapping, offset=offset,
-                                speed=plan.speed, lead=0.0 if raw else None, audio=None if raw else out["audio"].data,
-                                sample_rate=engine.sample_rate)
-            audio.extend(out["audio"].data)
-            if index + 1 < len(plan.chunks) and chunk.pause > 0:
-                audio.extend(array("f", bytes(4 * int(chunk.pause * engine.sample_rate))))
-            words.extend(timer.words(times, final=index + 1 == len(plan.chunks)))
-        return audio, words
+        for chunk in engine.synthesize(text, voice, speed):
+            audio.extend(chunk.samples)
+            words.extend(chunk.words)
+        return audio, merge_words(words)
 
-    return run_sync(run())
+    from koe.joins import sound_bounds
+    from koe.runtime import run_sync
+    from koe.timestamps import WordTimer
+
+    plan = run_sync(engine.aplan(text, voice, speed))
+    timer = WordTimer(plan.text, plan.normalized)
+    audio, words = array("f"), []
+    for index, chunk in enumerate(iterate_sync(engine.astream(text, plan=plan))):
+        ids = engine.vocab.encode(chunk.phonemes)
+        style = run_sync(engine.voice_bank.style(plan.blend, len(ids)))
+        model_audio, durations = run_sync(engine.infer_with_durations(ids, style, plan.speed))
+        # the chunk as played has its edge silence trimmed (koe.joins): shift by what was cut
+        first_model, _ = sound_bounds(model_audio, engine.sample_rate)
+        first_played, _ = sound_bounds(chunk.samples, engine.sample_rate)
+        cut = first_model - first_played
+        times = token_times(plan.chunks[index].tokens, durations, engine.vocab.mapping,
+                            offset=(len(audio) - cut) / engine.sample_rate, speed=plan.speed, lead=0.0,
+                            sample_rate=engine.sample_rate)
+        audio.extend(chunk.samples)
+        words.extend(timer.words(times, final=index + 1 == len(plan.chunks)))
+    return audio, merge_words(words)
 
 
 def spoken_words(text: str) -> list[str]:
