@@ -34,6 +34,10 @@ US_CASES = [
     ("Python 3.11.7", "Python three point eleven point seven"),
     ("MP3 and B2B", "MP three and B two B"),
     ("COVID-19", "COVID-nineteen"),
+    # a capital letter glued to a number: a scale, unless it names a place
+    ("a 7B model for 3M people", "a seven billion model for three million people"),
+    ("221B Baker St.", "two hundred twenty-one B Baker Street."),
+    ("Apartment 4B is upstairs.", "Apartment four B is upstairs."),
     # ordinals
     ("1st, 22nd, 103rd", "first, twenty-second, one hundred third"),
     ("the 1,000th visitor", "the one thousandth visitor"),

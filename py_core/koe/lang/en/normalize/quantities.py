@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .context import alternation, ends_sentence
+from .context import alternation, ends_sentence, previous_word
 from .numbers import INT, NUM, SIGNED, int_words, n2w, number_words, pad, year_words
 
 _RANGE_RE = re.compile(
@@ -155,6 +155,12 @@ _UNITS = {abbr: (one, many) for abbr, one, many in _UNIT_TABLE}
 #: Units only recognized when glued to the number ("5in", "3h"), since "5 in" is usually the preposition.
 _GLUED_ONLY = frozenset({"in", "h", "l", "k", "M", "B", "bn", "mn", "tn", "mo", "ha", "cc", "J"})
 _UNIT_RE = re.compile(rf"{SIGNED}(?P<space>\s?)(?P<unit>{alternation(_UNITS)})(?![\w°^])(?P<dot>\.(?![^\W_]))?")
+#: A capital letter glued to a number is a scale (3M people, a 7B model) unless it names a place:
+#: an address or a unit before a name (221B Baker Street) or after these words (Apartment 4B).
+_LETTER_SCALES = frozenset({"M", "B"})
+_PLACE_WORDS = frozenset("apartment apt suite room unit flat gate seat platform building bldg floor row section "
+                         "bay dock block lot pier terminal".split())
+_CAPITALIZED_NEXT_RE = re.compile(r"\s+[A-Z][a-z]")
 _BRITISH_SPELLING = (("meter", "metre"), ("liter", "litre"))
 
 
@@ -168,6 +174,10 @@ def _unit(match: re.Match, british: bool) -> str:
     unit, number = match.group("unit"), match.group("num")
     if match.group("space") and unit in _GLUED_ONLY and not (unit == "in" and match.group("dot")):
         return match.group()
+    if unit in _LETTER_SCALES and not match.group("space") and (
+            _CAPITALIZED_NEXT_RE.match(match.string, match.end())
+            or (previous_word(match.string, match.start()) or "").lower().rstrip(".") in _PLACE_WORDS):
+        return pad(match, f"{number_words(number, british)} {unit}")
     one, many = _UNITS[unit]
     name = one if number.lstrip("-") == "1" else many
     if british:
