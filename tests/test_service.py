@@ -67,3 +67,33 @@ def test_delete_forgets_custom_voices_and_refuses_presets(service):
         service.delete_voice("gone")
     with pytest.raises(VoiceExistsError):
         service.delete_voice("af_heart")
+
+
+def test_an_unwritable_folder_is_reported_before_any_search(service, tmp_path):
+    from koe.errors import VoiceStoreError
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    service.store = VoiceStore(blocked, presets=service.voice_bank.presets)
+    with pytest.raises(VoiceStoreError) as caught:
+        service.store.check_writable()
+    assert "not writable" in caught.value.message and str(tmp_path) not in caught.value.message
+    with pytest.raises(VoiceStoreError):
+        service.save_voice(recipe("x"))
+    with pytest.raises(UnknownVoiceError):
+        service.delete_voice("nobody")
+
+
+def test_hostile_recipe_files_are_refused_not_fatal(service):
+    import os
+
+    folder = service.store.root
+    service.store.check_writable()
+    with open(os.path.join(folder, "deep.json"), "w") as handle:
+        handle.write("[" * 30000 + "]" * 30000)
+    with open(os.path.join(folder, "huge.json"), "w") as handle:
+        handle.write('{"id": "huge", "components": [{"voice": "af_heart", "weight": 1' + "0" * 400 + "}]}")
+    service.save_voice(recipe("fine"))
+    loaded, problems = service.load_stored_voices()
+    assert [r.id for r in loaded] == ["fine"] and set(problems) == {"deep.json", "huge.json"}
+    assert all("voice recipe" in message for message in problems.values())

@@ -88,8 +88,6 @@ def test_damaged_assets_stop_the_start(assets_dir):
     assert len(outcomes) == 3 and all(o.ok for o in outcomes), [o.line() for o in outcomes if not o.ok]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 #1: the voice store reads recipes with json.loads (phase 2 of the "
-                                       "issue moves it to koe.safe_json); remove this mark then")
 def test_hostile_voice_files(assets_dir):
     faults = script("faults")  # a server process of its own: the shared engine's voice bank stays untouched
     outcomes = faults.voice_file_faults(faults.process_factory)
@@ -97,8 +95,6 @@ def test_hostile_voice_files(assets_dir):
     assert all(o.ok for o in outcomes), [o.line() for o in outcomes if not o.ok]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 #4: no writability check of the voices folder before the search "
-                                       "(custom_voices_api / voice store); remove this mark when it lands")
 def test_unwritable_voices_folder(engine):
     outcomes = script("faults").unwritable_faults(functools.partial(koe_server, engine))
     print("\n" + "\n".join(o.line() for o in outcomes))

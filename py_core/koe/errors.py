@@ -81,3 +81,11 @@ class VoiceExistsError(KoeError):
 
     param = "name"
     code = "voice_exists"
+
+
+class VoiceStoreError(KoeError):
+    """The custom voices folder cannot be written (read-only, full, or not a folder): the host's
+    problem, not the request's. Raised before a voice search starts, so no work is wasted."""
+
+    param = None
+    code = "voice_store_unavailable"

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Collection, Iterable, Mapping
 
+from . import safe_json
 from .errors import InvalidRecipeError
+from .safe_json import InvalidJSONError
 from .rules import check_id, clean_name, slugify
 from .speaker import EMBEDDING_DIM
 from .voices import VoiceBank, VoiceInfo
@@ -108,15 +110,14 @@ class Recipe:
             else:
                 voice = item.get("voice") if isinstance(item, Mapping) else None
                 weight = item.get("weight") if isinstance(item, Mapping) else None
-            if not isinstance(voice, str) or isinstance(weight, bool) or not isinstance(weight, (int, float)) \
-                    or not math.isfinite(weight) or weight <= 0:
+            if not isinstance(voice, str) or not _finite_number(weight) or weight <= 0:
                 raise InvalidRecipeError("Each component needs a voice id and a positive weight.")
             if presets is not None and voice not in presets:
                 raise InvalidRecipeError(f"The recipe uses {voice!r}, which is not a preset voice here.")
             pairs.append((voice, float(weight)))
         embedding = data.get("embedding") or []
         if not isinstance(embedding, list) or len(embedding) not in (0, EMBEDDING_DIM) or not all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in embedding):
+                _finite_number(x) for x in embedding):
             raise InvalidRecipeError(f"A recipe's embedding must be {EMBEDDING_DIM} numbers.")
         score = data.get("score")
         name = clean_name(data.get("name") or data.get("id") or "voice")
@@ -125,19 +126,29 @@ class Recipe:
             id=check_id(voice_id, presets or ()), name=name, components=tidy_components(pairs),
             language=short_text(data.get("language"), "en-us"), gender=short_text(data.get("gender"), "unknown"),
             embedding=tuple(float(x) for x in embedding),
-            score=float(score) if isinstance(score, (int, float)) and math.isfinite(score) else None,
+            score=float(score) if _finite_number(score) else None,
             created=short_text(data.get("created"), _now()), source=short_text(data.get("source"), ""),
-            seconds=float(data["seconds"]) if isinstance(data.get("seconds"), (int, float)) else 0.0)
+            seconds=float(data["seconds"]) if _finite_number(data.get("seconds")) else 0.0)
 
     @classmethod
     def from_json(cls, text: str | bytes, presets: Collection[str] | None = None) -> "Recipe":
         if len(text) > MAX_RECIPE_BYTES:
             raise InvalidRecipeError("A voice recipe is a few KB; this file is too large to be one.")
         try:
-            data = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidRecipeError("Not a Koe voice recipe (invalid JSON).") from None
+            data = safe_json.loads(text, what="This voice recipe", max_bytes=MAX_RECIPE_BYTES, max_depth=8)
+        except InvalidJSONError as error:
+            raise InvalidRecipeError(f"Not a Koe voice recipe: {error.message}") from None
         return cls.from_dict(data, presets)
+
+
+def _finite_number(value: Any) -> bool:
+    """A JSON number that is a finite float (not a bool, not an integer too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def short_text(value: Any, default: str) -> str:

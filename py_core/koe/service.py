@@ -173,8 +173,9 @@ class KoeService:
                            backend: str | None = None, save: bool = True) -> Recipe:
         """Reference audio -> a saved, registered custom voice that sounds like its speaker.
 
-        Unusable audio (:class:`~koe.errors.ReferenceAudioError`) and a refused name
-        (:class:`~koe.errors.VoiceExistsError`) fail before anything slow. The one-off costs
+        Unusable audio (:class:`~koe.errors.ReferenceAudioError`), a refused name
+        (:class:`~koe.errors.VoiceExistsError`) and a store that cannot be written
+        (:class:`~koe.errors.VoiceStoreError`) fail before anything slow. The one-off costs
         of the search (the mix's text front end, the candidate voice packs) are paid before
         its clock starts, so ``budget_s`` goes to measurements. ``cancelled()`` stops the
         search and keeps the best mix so far. With ``save=False`` the recipe is returned
@@ -184,6 +185,8 @@ class KoeService:
 
         reference = prepare_reference(samples, sample_rate)
         voice_id, display = self.choose_id(name, existing=existing)
+        if self.store is not None:
+            self.store.check_writable()  # before the search, not after it
         engine = self.engine_for(backend)
         bank = engine.voice_bank
         encoder = await self.speaker_encoder()

@@ -13,7 +13,7 @@ import threading
 from dataclasses import replace
 from typing import Collection, Mapping
 
-from .errors import InvalidRecipeError, KoeError, UnknownVoiceError, VoiceExistsError
+from .errors import InvalidRecipeError, KoeError, UnknownVoiceError, VoiceExistsError, VoiceStoreError
 from .recipe import MAX_RECIPE_BYTES, Recipe, register
 from .rules import check_id, clean_name, new_voice_id
 from .voices import VoiceBank
@@ -74,6 +74,16 @@ class VoiceStore:
         except (FileNotFoundError, InvalidRecipeError):
             raise UnknownVoiceError(voice_id) from None
 
+    def check_writable(self) -> None:
+        """Raise VoiceStoreError unless a recipe can be saved here now (before a search, not after)."""
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=self.root, prefix=".write-check.", suffix=".tmp")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as error:
+            raise _unwritable(error) from None
+
     def ids(self) -> set[str]:
         """The ids of the recipe files in the folder (readable or not)."""
         try:
@@ -89,10 +99,13 @@ class VoiceStore:
                 recipe = replace(recipe, id=voice_id, name=recipe.name or default_name)
             check_id(recipe.id, self.presets)
             recipe = Recipe.from_dict(recipe.to_dict(), self.presets or None)  # as a later load will see it
-            os.makedirs(self.root, exist_ok=True)
             path = self._path(recipe.id)
             data = json.dumps(recipe.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{recipe.id}.", suffix=".tmp")
+            try:
+                os.makedirs(self.root, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{recipe.id}.", suffix=".tmp")
+            except OSError as error:
+                raise _unwritable(error) from None
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
@@ -105,6 +118,8 @@ class VoiceStore:
                         os.link(tmp, path)  # atomic, and fails if the id was taken meanwhile
                     except FileExistsError:
                         raise VoiceExistsError(f"A custom voice named {recipe.id!r} already exists.") from None
+            except OSError as error:  # a full disk, a folder made read-only meanwhile
+                raise _unwritable(error) from None
             finally:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
@@ -117,8 +132,10 @@ class VoiceStore:
     def delete(self, voice_id: str) -> None:
         try:
             os.unlink(self._path(voice_id))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise UnknownVoiceError(voice_id) from None
+        except OSError as error:
+            raise _unwritable(error) from None
 
     def export_json(self, voice_id: str) -> str:
         """A recipe as shareable JSON (what :meth:`import_json` reads)."""
@@ -150,3 +167,10 @@ class VoiceStore:
             except KoeError as error:
                 self.problems[f"{recipe.id}.json"] = str(error)
         return loaded
+
+
+def _unwritable(error: OSError) -> VoiceStoreError:
+    why = {13: "permission denied", 30: "read-only file system", 28: "no space left", 20: "a file is in the way",
+           17: "a file is in the way"}.get(error.errno or 0, error.strerror or "it cannot be written")
+    return VoiceStoreError(f"Custom voices cannot be saved: the voices folder is not writable ({why}). "
+                           "Fix its permissions or choose another folder (--voices-dir, $KOE_VOICES_DIR).")

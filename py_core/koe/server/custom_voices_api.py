@@ -132,8 +132,11 @@ def _language(raw: str | None) -> str | None:
     return language
 
 
-def _check_name(name: str | None, service: Any) -> None:
-    """409 if a voice called ``name`` cannot be created (a preset's, an OpenAI name, or taken); 400 if invalid."""
+def _check_can_create(name: str | None, service: Any) -> None:
+    """Before anything slow: 409 if a voice called ``name`` cannot be created (a preset's, an OpenAI
+    name, or taken), 400 if the name is invalid, 503 if the voices folder cannot be written."""
+    if service.store is not None:
+        service.store.check_writable()
     if name is None:
         return
     try:
@@ -202,7 +205,7 @@ async def create_voice(request: Request) -> Response:
         name, language = _text_field(form, "name"), _language(_text_field(form, "language"))
         budget = _budget(_text_field(form, "budget"))
         service = await state.service()
-        _check_name(name, service)
+        _check_can_create(name, service)
         data = await upload.read(MAX_REFERENCE_BYTES + 1)
         source = f"file:{_file_name(upload)}"
     finally:

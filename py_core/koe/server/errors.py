@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import AssetError, EmptyTextError, KoeError
+from ..errors import AssetError, EmptyTextError, KoeError, VoiceStoreError
 from .observability import current_request_id
 
 log = logging.getLogger("koe.server")
@@ -88,6 +88,9 @@ def from_koe_error(error: KoeError) -> APIError:
     if isinstance(error, AssetError):
         log.error("asset error: %s", error.message)
         return APIError(500, "The server's model files are missing or damaged.", code=error.code)
+    if isinstance(error, VoiceStoreError):
+        log.error("voice store: %s", error.message)
+        return APIError(503, error.message, code=error.code)
     status = 422 if isinstance(error, EmptyTextError) else 400
     return APIError(status, error.message, code=error.code, param=error.param)
 

@@ -16,6 +16,7 @@ import os
 import time
 from typing import Any
 
+from ..errors import KoeError
 from ..runtime import run_sync
 from .config import ServerConfig
 from .errors import APIError
@@ -101,9 +102,12 @@ class ServerState:
             self._service = await asyncio.to_thread(make_service, engine, self.voices_dir)
             self._engine = engine
         except Exception as error:  # reported by /health and every request that needs the model
-            message = getattr(error, "message", None) or str(error) or type(error).__name__
-            self._load_error = message
-            log.error("model failed to load: %s", message, exc_info=not hasattr(error, "message"))
+            if isinstance(error, KoeError):
+                self._load_error = error.message
+                log.error("model failed to load: %s", error.message)
+            else:  # a runtime's own words (ONNX errors, paths) stay in the log
+                self._load_error = "the model files could not be loaded; run ./build.sh to rebuild them"
+                log.error("model failed to load", exc_info=True)
 
     async def close(self) -> None:
         if self._loading is not None and not self._loading.done():
