@@ -51,3 +51,14 @@ def test_voice_objects_need_an_id_and_huge_weights_still_mix(server):
     weight = "9" + "0" * 307  # 9e307: the two sum past the largest float
     huge = speak(server, input="Hello there.", voice=f"af_heart({weight})+bf_emma({weight})")
     assert huge.status_code == 200 and loud(huge) > 100
+
+
+def test_a_request_s_audio_is_bounded_before_synthesis(engine):
+    import time
+
+    with koe_server(engine, threads=2, max_audio_seconds=60) as small:
+        started = time.monotonic()
+        digits = speak(small, input="1" * 4096, voice="af_heart")
+        assert digits.status_code == 400 and digits.json()["error"]["code"] == "audio_too_long"
+        assert "--max-audio-seconds" in digits.json()["error"]["message"] and time.monotonic() - started < 20
+        assert speak(small, input="Short and sweet.", voice="af_heart").status_code == 200

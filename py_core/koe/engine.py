@@ -247,9 +247,9 @@ class Koe:
         return (await self.infer_with_durations(ids, style, speed))[0]
 
     def synthesize(self, text: str, voice: str | None = None, speed: float = 1.0, *,
-                   lang: str | None = None) -> Iterator[AudioChunk]:
+                   lang: str | None = None, plan: SynthesisPlan | None = None) -> Iterator[AudioChunk]:
         """Synchronous :meth:`astream` (native runtimes)."""
-        return iterate_sync(self.astream(text, voice, speed, lang=lang))
+        return iterate_sync(self.astream(text, voice, speed, lang=lang, plan=plan))
 
     async def asynthesize(self, text: str, voice: str | None = None, speed: float = 1.0,
                           progress: Callable[[AudioChunk], None] | None = None, *, lang: str | None = None) -> array:

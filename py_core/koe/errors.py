@@ -89,3 +89,10 @@ class VoiceStoreError(KoeError):
 
     param = None
     code = "voice_store_unavailable"
+
+
+class AudioTooLongError(KoeError):
+    """A request whose text would make more audio than the service allows one request to make."""
+
+    param = "input"
+    code = "audio_too_long"

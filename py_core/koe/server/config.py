@@ -39,6 +39,8 @@ class ServerConfig:
     max_concurrency: int = 1
     #: Requests admitted beyond ``max_concurrency`` (their chunks interleave, shortest first); beyond that 429.
     max_queue: int = 8
+    #: Audio one request may make (seconds, estimated from the text before synthesis; 400 beyond it).
+    max_audio_seconds: float = 900.0
     #: Origins allowed to call the API from a browser; empty = same-origin only.
     cors_origins: list[str] = field(default_factory=list)
     llm_api_url: str | None = None
@@ -146,6 +148,8 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
                                       "(default 1); with N > 1 consider --threads so N x threads = cores"),
     "max_queue": (_int(0), "N", "requests in progress beyond --max-concurrency, their chunks interleaved "
                                 "shortest-first; more get 429 at once (default 8)"),
+    "max_audio_seconds": (_positive_float, "SECONDS", "audio one speech request may make, estimated from its text "
+                                                      "before synthesis starts; longer requests get 400 (default 900)"),
     "cors_origins": (_origins, "ORIGINS", "comma-separated origins allowed cross-origin "
                                           "(default none: same-origin only)"),
     "llm_api_url": (_url, "URL", "upstream OpenAI-compatible base URL for /llm/v1, e.g. https://api.openai.com/v1"),

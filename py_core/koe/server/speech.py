@@ -189,7 +189,7 @@ async def _start(request: Request, req: SpeechRequest, received: float, *, strea
     except ClientGone:
         return None
     job = state.track(SynthesisJob(engine, req.input, voice, req.speed, req.response_format, streaming=streaming,
-                                   lang=req.lang).start())
+                                   lang=req.lang, max_seconds=state.config.max_audio_seconds).start())
     return _Synthesis(job, slot, req, received)
 
 

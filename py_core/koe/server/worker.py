@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, ContextManager
 
 from ..adapters.audio_out import make_encoder
+from ..errors import AudioTooLongError
+from ..runtime import run_sync
 from .limits import ModelGate, current_gate
 
 log = logging.getLogger("koe.server.speech")
@@ -181,11 +183,12 @@ class SynthesisJob(ThreadJob):
     steps_per_chunk = True
 
     def __init__(self, engine: Any, text: str, voice: str, speed: float, fmt: str, *, streaming: bool = True,
-                 lang: str | None = None) -> None:
+                 lang: str | None = None, max_seconds: float | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.text, self.voice, self.speed, self.fmt, self.streaming = text, voice, speed, fmt, streaming
         self.lang = lang
+        self.max_seconds = max_seconds
         self.stats = SynthesisStats(characters=len(text), sample_rate=engine.sample_rate)
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -211,7 +214,12 @@ class SynthesisJob(ThreadJob):
         stack = contextlib.ExitStack()  # gives back a reserved gate place however the loop ends
         try:
             encoder = make_encoder(self.fmt, self.engine.sample_rate, streaming=self.streaming)
-            chunks = self.engine.synthesize(self.text, voice=self.voice, speed=self.speed, lang=self.lang)
+            plan = run_sync(self.engine.aplan(self.text, self.voice, self.speed, self.lang))
+            if self.max_seconds is not None and plan.estimated_seconds > self.max_seconds:
+                raise AudioTooLongError(
+                    f"This text would make about {plan.estimated_seconds:.0f} s of audio; this server makes at most "
+                    f"{self.max_seconds:.0f} s per request (--max-audio-seconds). Send it in parts.")
+            chunks = self.engine.synthesize(self.text, plan=plan)
             consumed = 0  # characters of text already spoken: what is left orders this request in the gate
             turns = stack.enter_context(self._turns())
             while not self._cancelled.is_set():
