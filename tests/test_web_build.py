@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ def test_manifest_lists_every_shipped_file(manifest):
     assert listed == on_disk, "koe-manifest.json is stale: run tools/build_web.py (after every asset step)"
     for path in ("index.html", "koe.mjs", "worker.mjs", "sw.js", "app/app.mjs", "pyodide/pyodide.asm.wasm",
                  "pyodide/python_stdlib.zip", "ort/ort.webgpu.min.mjs", "ort/ort-wasm-simd-threaded.asyncify.wasm",
+                 "ort/ort.wasm.min.mjs", "ort/ort-wasm-simd-threaded.wasm", "worker/cpu-worker.mjs",
                  "model/vocab.json", "embeddings/index.json"):
         assert path in manifest["files"], path
     assert {e["group"] for p, e in manifest["files"].items() if p.startswith("model/")} == {"data"}
@@ -39,17 +39,49 @@ def test_manifest_lists_every_shipped_file(manifest):
 @needs_build
 def test_service_worker_names_its_caches_after_the_build(manifest):
     sw = (PUBLIC / "sw.js").read_text()
-    assert "__APP_HASH__" not in sw and "__DATA_HASH__" not in sw
-    assert f"koe-app-{manifest['app_hash']}" in sw and f"koe-data-{manifest['data_hash']}" in sw
+    assert "__APP_HASH__" not in sw and "__DATA_HASH__" not in sw and "__LANG_HASH__" not in sw and "__GROUP_FILES__" not in sw
+    for group in ("app", "data", "lang"):
+        assert f"koe-{group}-{manifest[group + '_hash']}" in sw
 
 
 @needs_build
-def test_pyodide_lock_is_trimmed_to_the_shipped_micropip(manifest):
+def test_language_files_are_a_lazy_group_an_english_visitor_never_fetches(manifest):
+    """Issue 8: a language's wheels and data are their own cache group, downloaded on its first use
+    only; the service worker precaches small *app* files, and the start-up reads none of them."""
+    files = manifest["files"]
+    wheels = manifest["lang_wheels"]
+    assert {"janome", "jieba", "pypinyin", "cn2an", "proces"} <= set(wheels)
+    for name, wheel in wheels.items():
+        entry = files[f"py/{wheel['file']}"]
+        assert entry["group"] == "lang" and entry["sha256"] == wheel["sha256"], name
+    for path, entry in files.items():
+        if path.startswith("lang/"):
+            assert entry["group"] == "lang", path
+    languages = {lang["code"]: lang for lang in manifest["languages"]}
+    from koe.lang import LANGUAGES
+
+    assert set(languages) == set(LANGUAGES)
+    assert "py/" + wheels["janome"]["file"] in languages["ja"]["files"]
+    assert set(languages["zh"]["packages"]) == {"jieba", "pypinyin", "cn2an", "proces"}
+    assert languages["fr"]["files"] == ["lang/fr/lexicon.txt.gz"] and languages["es"]["bytes"] == 0
+    for lang in languages.values():
+        assert lang["bytes"] == sum(files[f]["bytes"] for f in lang["files"])
+    # What an English-only visit loads: the app group (small files precached), the model, the
+    # start-up files (default voice), the CPU runtime. None of it is a language file.
+    startup = set(manifest["startup"]["files"]) | {manifest["models"][0]["path"]} | set(manifest["ort"]["cpu"].values())
+    assert all(files[p]["group"] != "lang" for p in startup)
+    sw = (PUBLIC / "sw.js").read_text()
+    assert "f.group === 'app' && f.bytes <= PRECACHE_LIMIT" in sw
+
+
+@needs_build
+def test_pyodide_lock_lists_no_packages(manifest):
+    """The worker unpacks the build's own wheels; Pyodide's package index is never used."""
     lock = json.loads((PUBLIC / "pyodide" / "pyodide-lock.json").read_text())
-    assert list(lock["packages"]) == ["micropip"]
-    entry = lock["packages"]["micropip"]
-    wheel = (PUBLIC / "pyodide" / entry["file_name"]).resolve()
-    assert wheel.is_file() and hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"]
+    assert lock["packages"] == {}
+    assert set(manifest["wheels"]) == {"koe", "num2words"}
+    for name, file in manifest["wheels"].items():
+        assert file.endswith("-py3-none-any.whl") and manifest["files"][f"py/{file}"]["group"] == "app", name
 
 
 @needs_build

@@ -4,18 +4,26 @@ Run by ``./build.sh`` after tools/build_assets.py (which puts the model, voices 
 dictionaries there). Everything the page needs is self-hosted; nothing comes from a CDN:
 
 * ``pyodide/``  the Pyodide core from npm ``pyodide`` (pyodide.mjs, pyodide.asm.mjs,
-  pyodide.asm.wasm, python_stdlib.zip) and a pyodide-lock.json trimmed to what we ship
-  (micropip only, pointing at our copy of its wheel with its real sha256);
-* ``ort/``      onnxruntime-web's ES module and the one WASM build it loads for both the
-  ``wasm`` and ``webgpu`` execution providers;
-* ``py/``       pure-Python wheels installed in the page by micropip: ``koe`` (built
-  from py_core with ``pip wheel --no-deps``), ``micropip`` and ``num2words``;
+  pyodide.asm.wasm, python_stdlib.zip) and its pyodide-lock.json without packages (the worker
+  unpacks our pure wheels itself: no package index, no micropip);
+* ``ort/``      onnxruntime-web's builds: the plain SIMD-threaded one for the CPU (``wasm``
+  execution provider) and the asyncify one for WebGPU (``ORT_BUILDS``; the manifest's ``ort``);
+* ``py/``       pure-Python wheels unpacked in the page: ``koe`` (built from py_core with
+  ``pip wheel --no-deps``) and ``num2words``; and the language wheels of
+  tools/build_lang_wheels.py (installed on a language's first use);
 * the app itself (web/index.html, web/app/, web/koe.mjs, web/worker.mjs, web/worker/, web/sw.js);
 * ``koe-manifest.json``: every shipped file with size, sha256 and cache group, the build hashes
   the service worker names its caches after (a rebuild with changes replaces the caches), and
   the facts the JavaScript must not restate, exported from py_core: the limits and naming rules
-  (``rules``, from :mod:`koe.rules`) and the model variants in the browser's order of preference
-  (``models``, from :mod:`koe.assets`).
+  (``rules``, from :mod:`koe.rules`), the model variants in the browser's order of preference
+  (``models``, from :mod:`koe.assets`) and the languages with what each needs to download on
+  first use (``languages``, from :mod:`koe.lang`; their wheels in ``lang_wheels``).
+
+Cache groups (one service-worker cache each, named after the group's hash): ``app`` (the page,
+Pyodide, onnxruntime-web, the base wheels; small files precached at install), ``data`` (model,
+voices, dictionaries: cached as they are used) and ``lang`` (a language's wheels and data,
+downloaded and cached only when that language is first spoken: an English-only visitor never
+fetches them).
 
 npm packages come from ``npm ci`` (integrity-checked against package-lock.json); the
 wheels from ``pip download`` are checked against the sha256 pinned below. Writes are
@@ -40,7 +48,8 @@ from build_assets import BuildError, atomic_write, log, sha256_of, stamp_ok, wri
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py_core"))
 from koe import rules  # noqa: E402  (limits and id/name rules, exported for the page)
-from koe.assets import BROWSER_MODEL_ORDER, MODEL_VARIANTS  # noqa: E402  (the one table of model variants)
+from koe.assets import BROWSER_MODEL_ORDER, G2P_MODEL, LEXICONS, MODEL_VARIANTS, VOICE_INDEX  # noqa: E402  (the one table of model variants)
+from koe.lang import LANGUAGES  # noqa: E402  (the languages and the packages each front end imports)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("KOE_CACHE", ROOT / ".cache"))
@@ -53,17 +62,29 @@ NODE_MODULES = ROOT / "node_modules"
 NPM_PINS = {"pyodide": "314.0.7", "onnxruntime-web": "1.30.0"}
 #: Wheels fetched from PyPI for the browser (Python 3.14, pure): name -> (version, sha256).
 WHEEL_PINS = {
-    "micropip": ("0.11.1", "768de165adb8e66906039d8fec4127a57f522dfdf8e6fbff877a4616941ecfd3"),
     "num2words": ("0.5.14", "1c8e5b00142fc2966fd8d685001e36c4a9911e070d1b120e1beb721fa1edb33d"),
 }
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
-ORT_FILES = ["ort.webgpu.min.mjs", "ort-wasm-simd-threaded.asyncify.mjs", "ort-wasm-simd-threaded.asyncify.wasm"]
+#: onnxruntime-web builds, by backend: the CPU runs the plain SIMD-threaded build (faster than the
+#: asyncify one and half its size: the table in web/README.md); WebGPU needs the asyncify build,
+#: fetched only when WebGPU is used.
+ORT_BUILDS = {
+    "cpu": {"bundle": "ort.wasm.min.mjs", "glue": "ort-wasm-simd-threaded.mjs", "wasm": "ort-wasm-simd-threaded.wasm"},
+    "webgpu": {"bundle": "ort.webgpu.min.mjs", "glue": "ort-wasm-simd-threaded.asyncify.mjs",
+               "wasm": "ort-wasm-simd-threaded.asyncify.wasm"},
+}
+ORT_FILES = sorted({name for build in ORT_BUILDS.values() for name in build.values()})
 #: App sources copied from web/ (relative paths; folders are copied whole).
 APP_SOURCES = ["index.html", "koe.mjs", "worker.mjs", "worker", "app"]  # sw.js: written with its cache names
 #: Folders of web/public that hold large, rarely changing data (their own service-worker cache).
 #: The one place a file's cache group is decided: the manifest records it per file, and the
 #: worker and the service worker read it from there.
 DATA_DIRS = ("model/", "embeddings/", "lexicon/")
+#: The data of the non-English front ends (tools/build_lang_data.py): lang/<module>/..., group "lang".
+LANG_DATA_DIR = "lang/"
+#: tools/build_lang_wheels.py's index of the language wheels (their files go to group "lang").
+LANG_WHEELS = "py/lang-wheels.json"
+GROUPS = ("app", "data", "lang")
 MANIFEST = "koe-manifest.json"
 
 
@@ -125,17 +146,16 @@ def npm_install() -> None:
 
 # --- runtime files ----------------------------------------------------------------------------------
 
-def copy_pyodide(micropip_wheel: Path) -> None:
+def copy_pyodide() -> None:
+    """The Pyodide core; its lock file lists no packages: the worker unpacks our own wheels (py/)
+    into site-packages itself, so nothing is ever looked up in Pyodide's package index."""
     src = NODE_MODULES / "pyodide"
     out = PUBLIC / "pyodide"
     changed = sum(atomic_copy(src / name, out / name) for name in PYODIDE_FILES)
     lock = json.loads((src / "pyodide-lock.json").read_text())
-    entry = dict(lock["packages"]["micropip"])
-    # Our copy of the micropip wheel (from PyPI), in py/ next to the other wheels.
-    entry.update(file_name=f"../py/{micropip_wheel.name}", sha256=sha256_of(micropip_wheel), depends=[])
-    lock["packages"] = {"micropip": entry}
+    lock["packages"] = {}
     changed += atomic_write(out / "pyodide-lock.json", json.dumps(lock, indent=1, sort_keys=True).encode())
-    log(f"{'wrote ' if changed else 'cached'}   pyodide/ ({len(PYODIDE_FILES) + 1} files, lock trimmed to micropip)")
+    log(f"{'wrote ' if changed else 'cached'}   pyodide/ ({len(PYODIDE_FILES) + 1} files, lock without packages)")
 
 
 def copy_ort() -> None:
@@ -253,43 +273,129 @@ def browser_models() -> list[dict]:
              "float": MODEL_VARIANTS[key].float} for key in BROWSER_MODEL_ORDER]
 
 
+def lang_wheels() -> dict[str, dict]:
+    """tools/build_lang_wheels.py's index: {package: {file, bytes, sha256, requires}} ({} if not built)."""
+    path = PUBLIC / LANG_WHEELS
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def group_of(rel: str, lang_files: set[str]) -> str:
+    """The one place a file's cache group is decided (see the module docstring)."""
+    if rel.startswith(DATA_DIRS):
+        return "data"
+    if rel.startswith(LANG_DATA_DIR) or rel in lang_files:
+        return "lang"
+    return "app"
+
+
+def package_closure(packages, wheels: dict[str, dict]) -> list[str]:
+    """``packages`` and everything their ``requires`` name, in install order (requirements first)."""
+    out: list[str] = []
+
+    def add(name: str) -> None:
+        if name in out:
+            return
+        for required in wheels.get(name, {}).get("requires", []):
+            add(required)
+        out.append(name)
+
+    for name in packages:
+        add(name)
+    return out
+
+
+def languages_table(entries: dict[str, dict], wheels: dict[str, dict]) -> list[dict]:
+    """Each language of koe.lang.LANGUAGES with the files its front end needs beyond the app: the
+    wheels it installs on first use (with their requirements) and its data files; ``bytes`` is
+    what a first use downloads when none of them is cached. English's dictionaries and G2P graph
+    are part of the start-up (group data), listed so that the page can tell what is cached."""
+    table = []
+    for lang in LANGUAGES.values():
+        packages = package_closure(lang.packages, wheels)
+        missing = [p for p in packages if p not in wheels]
+        if missing:
+            raise BuildError(f"{lang.code} needs the wheel(s) {', '.join(missing)}: run tools/build_lang_wheels.py")
+        files = [f"py/{wheels[p]['file']}" for p in packages]
+        if lang.module == "koe.lang.en":
+            files += [LEXICONS[lang.code], G2P_MODEL]
+        else:
+            folder = LANG_DATA_DIR + lang.module.rsplit(".", 1)[-1] + "/"
+            files += sorted(p for p in entries if p.startswith(folder))
+        files = [f for f in files if f in entries]
+        table.append({"code": lang.code, "name": lang.name, "packages": packages, "files": files,
+                      "bytes": sum(entries[f]["bytes"] for f in files)})
+    return table
+
+
+def preset_voices() -> dict[str, dict]:
+    """{voice id: {file, language}} of the preset voices (embeddings/index.json): what the page caches
+    in the background so that every voice works offline."""
+    index = json.loads((PUBLIC / VOICE_INDEX).read_text())
+    voices = index["voices"].values() if isinstance(index["voices"], dict) else index["voices"]
+    return {v["id"]: {"file": f"embeddings/{v['file']}", "language": v["language"]} for v in voices}
+
+
+def startup_files(entries: dict[str, dict]) -> dict:
+    """What the first synthesis with the default voice reads besides the model: its pack, its
+    language's dictionary and G2P graph. The worker fetches them (and creates the graph's session)
+    while Pyodide boots."""
+    index = json.loads((PUBLIC / VOICE_INDEX).read_text())
+    voices = {v["id"]: v for v in (index["voices"].values() if isinstance(index["voices"], dict) else index["voices"])}
+    default = index.get("default", "af_heart")
+    voice = voices.get(default)
+    if voice is None:
+        return {"voice": default, "files": []}
+    files = [f"embeddings/{voice['file']}"]
+    if voice["language"] in LEXICONS:
+        files = [LEXICONS[voice["language"]], G2P_MODEL] + files
+    return {"voice": default, "files": [f for f in files if f in entries]}
+
+
 def write_manifest(wheels: dict[str, str]) -> dict:
     files = sorted(p for p in PUBLIC.rglob("*") if p.is_file() and not p.name.startswith(".")
                    and p.name != MANIFEST)
     hashes = file_hashes(files)
+    extra_wheels = lang_wheels()
+    lang_files = {f"py/{w['file']}" for w in extra_wheels.values()} | {LANG_WHEELS}
     entries = {}
     for path in files:
         rel = path.relative_to(PUBLIC).as_posix()
-        group = "data" if rel.startswith(DATA_DIRS) else "app"
-        entries[rel] = {"bytes": path.stat().st_size, "sha256": hashes[rel], "group": group}
+        entries[rel] = {"bytes": path.stat().st_size, "sha256": hashes[rel], "group": group_of(rel, lang_files)}
 
     def group_hash(group: str) -> str:
         listing = "".join(f"{k}:{v['sha256']}\n" for k, v in entries.items() if v["group"] == group and k != "sw.js")
         return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
-    app_hash, data_hash = group_hash("app"), group_hash("data")
-    # sw.js carries the cache names and the data group's files, so a change anywhere installs a
-    # new service worker.
-    data_files = sorted(k for k, v in entries.items() if v["group"] == "data")
+    group_hashes = {group: group_hash(group) for group in GROUPS}
+    # sw.js carries the cache names and which files are not in the app group, so a change
+    # anywhere installs a new service worker.
+    group_files = {group: sorted(k for k, v in entries.items() if v["group"] == group) for group in GROUPS if group != "app"}
     sw = (WEB / "sw.js").read_text(encoding="utf-8")
-    sw = sw.replace("__APP_HASH__", app_hash).replace("__DATA_HASH__", data_hash)
-    sw = sw.replace("__DATA_FILES__", json.dumps(data_files, separators=(",", ":")))
+    for group, digest in group_hashes.items():
+        sw = sw.replace(f"__{group.upper()}_HASH__", digest)
+    sw = sw.replace("__GROUP_FILES__", json.dumps(group_files, separators=(",", ":")))
     atomic_write(PUBLIC / "sw.js", sw.encode("utf-8"))
     entries["sw.js"] = {"bytes": (PUBLIC / "sw.js").stat().st_size, "sha256": sha256_of(PUBLIC / "sw.js"), "group": "app"}
     manifest = {
         "version": 1,
-        "build": hashlib.sha256(f"{app_hash}{data_hash}".encode()).hexdigest()[:16],
-        "app_hash": app_hash,
-        "data_hash": data_hash,
+        "build": hashlib.sha256("".join(group_hashes.values()).encode()).hexdigest()[:16],
+        **{f"{group}_hash": digest for group, digest in group_hashes.items()},
         "wheels": wheels,
+        "lang_wheels": {name: {"file": w["file"], "bytes": w["bytes"], "sha256": w["sha256"], "requires": w.get("requires", [])}
+                        for name, w in extra_wheels.items()},
+        "languages": languages_table(entries, extra_wheels),
         "runtimes": {"pyodide": NPM_PINS["pyodide"], "onnxruntime-web": NPM_PINS["onnxruntime-web"]},
         "rules": rules.exported(),
         "models": browser_models(),
+        "ort": {backend: {role: f"ort/{name}" for role, name in build.items()} for backend, build in ORT_BUILDS.items()},
+        "startup": startup_files(entries),
+        "voices": preset_voices(),
         "files": entries,
     }
     atomic_write(PUBLIC / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
-    app_bytes = sum(v["bytes"] for v in entries.values() if v["group"] == "app")
-    log(f"wrote    {MANIFEST} (build {manifest['build']}, {len(entries)} files, app {app_bytes / 1e6:.1f} MB)")
+    sizes = {group: sum(v["bytes"] for v in entries.values() if v["group"] == group) / 1e6 for group in GROUPS}
+    log(f"wrote    {MANIFEST} (build {manifest['build']}, {len(entries)} files, "
+        + ", ".join(f"{group} {mb:.1f} MB" for group, mb in sizes.items()) + ")")
     return manifest
 
 
@@ -309,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             print("[web 2/4] wheels for the browser", flush=True)
             wheels = copy_wheels()
             print("[web 3/4] runtime files", flush=True)
-            copy_pyodide(PUBLIC / "py" / wheels["micropip"])
+            copy_pyodide()
             copy_ort()
         print("[web 4/4] app and manifest", flush=True)
         copy_app()

@@ -6,6 +6,8 @@
 //   const voices = await koe.voices();
 //   const { wav, sampleRate, timings } = await koe.synthesize({ text: 'Hello!', voice: 'af_heart' });
 //   for await (const chunk of koe.stream({ text })) play(chunk.samples);   // Float32Array, 24 kHz
+//   const { language, mismatch } = await koe.checkText({ text, voice });  // before synthesizing
+//   const languages = await koe.languages();             // [{code, name, bytes, cached}]
 //
 // The engine (text normalization, G2P, chunking, voices) is the Python package `koe` running in
 // Pyodide inside the worker; onnxruntime-web runs the model (WASM threads or WebGPU).
@@ -54,6 +56,14 @@ export class Koe {
    * @param {number} [options.probeCapMs=30000] Auto's cap on comparing WebGPU with the CPU
    * @param {boolean} [options.probeFallbackAdapter=false] let Auto probe a software WebGPU adapter
    *   (which it otherwise rules out at once: always slower than WebAssembly); for tests
+   * @param {'voices'|'all'} [options.offline='voices'] what to cache in the background after the
+   *   first synthesis: every preset voice's pack, or also every language's files (see offlineStatus)
+   *
+   * Progress phases heard by onProgress: 'start', 'download' ({loaded, total}: the first load),
+   * 'python', 'model', 'session' (loading); then 'language' (a language's first use downloads its
+   * files: {message, loaded, total, language}), 'cache' (background downloads after ready),
+   * 'offline' (background caching for offline use), 'restart' (the CPU model worker restarted
+   * after Stop: {restart: {ms, why}}).
    */
   constructor(options = {}) {
     this.options = { backend: 'auto', ...options };
@@ -66,7 +76,9 @@ export class Koe {
   }
 
   async _start() {
+    const begun = performance.now();
     await serviceWorkerControl(this.options.serviceWorkerWaitMs ?? 4000);
+    const serviceWorkerMs = Math.round(performance.now() - begun);
     this.worker = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name: 'koe-engine' });
     this.worker.onmessage = (event) => this._onMessage(event.data);
     this.worker.onerror = (event) => {
@@ -75,6 +87,7 @@ export class Koe {
       for (const s of this._streams.values()) s.fail(error);
     };
     const info = await this._call('init', { options: { ...this.options, onProgress: undefined, decision: readDecision() } });
+    info.phases = { serviceWorkerWait: serviceWorkerMs, ...(info.phases || {}), readyInPage: Math.round(performance.now() - begun) };
     storeDecision(info);
     this.info = info;
     return info;
@@ -112,10 +125,33 @@ export class Koe {
     else pending.resolve(msg.type === 'ready' ? msg.info : msg.value);
   }
 
-  /** Presets then custom voices: [{id, name, language, language_name, gender, custom}]. */
+  /** Presets then custom voices: [{id, name, language, language_name, gender, custom}] (the default: `defaultVoice`). */
   async voices() {
     await this.ready;
     return this.info.voices.voices;
+  }
+
+  /**
+   * The languages of this build: [{code, name, bytes, cached, packages}]. `bytes` is what the
+   * first use of the language downloads when nothing of it is cached (its Python wheels and data;
+   * for English its dictionary and G2P graph, loaded at start-up); `cached` whether all of it is in
+   * the browser's cache already (then it works offline).
+   */
+  async languages() {
+    await this.ready;
+    return this._call('languages');
+  }
+
+  /**
+   * Before synthesizing: the language `text` will be read in (the voice's, or `lang`) and whether
+   * its script is one that language cannot read: `{language, mismatch}` where `mismatch` is null
+   * or `{script, language, suggested, message}` (e.g. Japanese text with an English voice:
+   * `suggested` names a language that reads it, `message` says so in a sentence for people).
+   * Rejects with a KoeError (code unknown_voice, unknown_language...) for a bad voice or lang.
+   */
+  async checkText({ text, voice, lang } = {}) {
+    await this.ready;
+    return this._call('check-text', { text, voice, lang });
   }
 
   get defaultVoice() {
@@ -212,7 +248,37 @@ export class Koe {
     }
   }
 
-  /** Worker-side counters: bytes fetched, sessions, threads. */
+  /**
+   * Which voices and languages work offline now: {state: 'idle'|'caching'|'done'|'failed',
+   * voices: {id: bool}, languages: {code: bool}, cached, total, error}. After the first synthesis
+   * the engine caches every preset voice in the background (and every language's files with the
+   * option `offline: 'all'`); `onProgress` hears about it (phase 'offline': {loaded, total,
+   * message}, then the final status with its message).
+   */
+  async offlineStatus() {
+    await this.ready;
+    return this._call('offline-status');
+  }
+
+  /**
+   * Start the background caching now rather than after the first synthesis; with `languages`
+   * every language's files too (Japanese and Mandarin are ~18 MB and ~3 MB). Resolves to the status.
+   */
+  async cacheForOffline({ languages = false } = {}) {
+    await this.ready;
+    return this._call('offline-start', { languages });
+  }
+
+  /**
+   * The normalized text and phonemes of `text` as the engine reads it with `voice` (or in `lang`),
+   * as `koe phonemize` prints them: {normalized, phonemes: [one string per paragraph], skipped}.
+   */
+  async phonemize({ text, voice, lang } = {}) {
+    await this.ready;
+    return this._call('phonemize', { text, voice, lang });
+  }
+
+  /** Worker-side counters: bytes fetched, sessions, threads, load phases, model worker restarts, memory. */
   async stats() {
     await this.ready;
     return this._call('stats');
@@ -220,13 +286,18 @@ export class Koe {
 
   /**
    * Stream audio chunks as they are synthesized: an async iterator of
-   * {samples: Float32Array, sampleRate, index, total, text, phonemes}. Leaving the loop early
-   * (break) or calling `.cancel()` stops the synthesis after the chunk in progress.
-   * After the loop, `.summary` holds timings and `.wav` the WAV Blob (unless wav: false).
+   * {samples: Float32Array, sampleRate, index, total, text, phonemes, words}. `words` are the
+   * written words of the text spoken in this chunk: [{text, start, end, char_start, char_end,
+   * skipped?}], `start`/`end` in seconds of the whole stream's audio, `char_*` offsets in `text`.
+   * `lang` reads the text in another language than the voice's ('es', 'ja', ...).
+   * Leaving the loop early (break) or calling `.cancel()` stops the synthesis.
+   * After the loop, `.summary` holds timings, the `language` read and the `mismatch` (see
+   * checkText), and `.wav` the WAV Blob (unless wav: false).
    * `onProgress({phase, message})` hears about a backend being prepared for this request (e.g. the
-   * first WebGPU request starting its session); `.summary.notice` says if it fell back to the CPU.
+   * first WebGPU request starting its session) or a language being downloaded on its first use
+   * (phase 'language', with loaded/total bytes); `.summary.notice` says if it fell back to the CPU.
    */
-  stream({ text, voice, speed = 1.0, backend, record = false, wav = true, onProgress = null } = {}) {
+  stream({ text, voice, speed = 1.0, lang, backend, record = false, wav = true, onProgress = null } = {}) {
     const id = this._next++;
     const buffered = [];
     let wake = null;
@@ -252,7 +323,8 @@ export class Koe {
         for (;;) {
           if (buffered.length) {
             const { meta, samples } = buffered.shift();
-            return { done: false, value: { samples, sampleRate: meta.sample_rate, index: meta.index, total: meta.total, text: meta.text, phonemes: meta.phonemes, seconds: meta.seconds } };
+            return { done: false, value: { samples, sampleRate: meta.sample_rate, index: meta.index, total: meta.total, text: meta.text,
+              phonemes: meta.phonemes, seconds: meta.seconds, words: meta.words || [] } };
           }
           if (failure) throw failure;
           if (finished) return { done: true, value: undefined };
@@ -270,18 +342,24 @@ export class Koe {
     };
     this._streams.set(id, iterator);
     this.ready.then(() => {
-      this.worker.postMessage({ type: 'synthesize', id, text, voice, speed, backend: backend || this.options.backend, record, wav });
+      this.worker.postMessage({ type: 'synthesize', id, text, voice, speed, lang, backend: backend || this.options.backend, record, wav });
     }, (error) => iterator.fail(error));
     return iterator;
   }
 
-  /** Synthesize everything: {wav: Blob, samples: Float32Array, sampleRate, timings, inputs?}. */
+  /**
+   * Synthesize everything: {wav: Blob, samples: Float32Array, sampleRate, words, language, mismatch,
+   * timings, summary, inputs?}. Takes what stream() takes ({text, voice, speed, lang, backend,
+   * onProgress}); `words` are every chunk's words in order (times in seconds of `samples`).
+   */
   async synthesize(request = {}) {
     const stream = this.stream(request);
     const parts = [];
+    const words = [];
     let sampleRate = 24000;
     for await (const chunk of stream) {
       parts.push(chunk.samples);
+      words.push(...chunk.words);
       sampleRate = chunk.sampleRate;
     }
     const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -293,7 +371,7 @@ export class Koe {
       rtf: s.totalMs / 1000 / (samples.length / sampleRate || 1), modelMs: s.model_seconds * 1000, ortMs: s.ort_ms,
       chunks: s.chunks, backend: s.backend, threads: s.threads, model: s.model,
     };
-    return { wav: stream.wav, samples, sampleRate, timings, inputs: s.inputs, summary: s };
+    return { wav: stream.wav, samples, sampleRate, words, language: s.language, mismatch: s.mismatch ?? null, timings, inputs: s.inputs, summary: s };
   }
 
   terminate() {

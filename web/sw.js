@@ -1,24 +1,28 @@
 // Koe's service worker: offline after the first visit, and cross-origin isolation on any host.
 //
-// * Caches are versioned by build hashes that tools/build_web.py writes into this file: the app
-//   and runtimes (koe-app-<hash>) and the model, voices and dictionaries (koe-data-<hash>, which
-//   changes rarely; the build also writes the list of these files, the manifest's data group). A new build installs a new worker, which deletes the old caches on activate.
-// * Cache first for every file of the build (they are immutable within a build), network on a
-//   miss (then cached). API paths (/v1/, /llm/, /health) always go to the network.
+// * One cache per manifest group, versioned by the group's hash (tools/build_web.py writes the
+//   hashes and the files of the non-app groups into this file): koe-app-<hash> (the page,
+//   Pyodide, onnxruntime-web, the base wheels), koe-data-<hash> (model, voices, dictionaries;
+//   changes rarely) and koe-lang-<hash> (a language's wheels and data, fetched only when that
+//   language is first spoken). A new build installs a new worker, which deletes the caches of
+//   other builds on activate; a group whose files did not change keeps its cache.
+// * Only small app files are fetched at install; everything else is cached as it is first
+//   fetched (then cache first: files are immutable within a build). API paths (/v1/, /llm/,
+//   /health) always go to the network.
 // * Every response it serves gets COOP/COEP/CORP headers, so a static host that cannot set them
 //   still gets a cross-origin isolated page (SharedArrayBuffer -> multi-threaded WASM), like
 //   coi-serviceworker. The page reloads once after the first install to pick that up.
-const APP_CACHE = 'koe-app-__APP_HASH__';
-const DATA_CACHE = 'koe-data-__DATA_HASH__';
-/** The files of the manifest's "data" group (written by the build): everything else is app. */
-const DATA_FILES = new Set(__DATA_FILES__);
+const CACHES = { app: 'koe-app-__APP_HASH__', data: 'koe-data-__DATA_HASH__', lang: 'koe-lang-__LANG_HASH__' };
+/** The files of the groups other than "app" (written by the build): everything else is app. */
+const GROUP_FILES = __GROUP_FILES__;
+const GROUP_OF = new Map(Object.entries(GROUP_FILES).flatMap(([group, files]) => files.map((path) => [path, group])));
 const SCOPE = new URL('./', self.location).href;
 const PRECACHE_LIMIT = 2 * 1024 * 1024; // small app files at install; big runtimes when first used
 const NETWORK_ONLY = /^(v1|llm|health|metrics)(\/|$)/;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    const cache = await caches.open(APP_CACHE);
+    const cache = await caches.open(CACHES.app);
     const response = await fetch(new URL('koe-manifest.json', SCOPE), { cache: 'no-cache' });
     const manifest = await response.clone().json();
     await cache.put(new URL('koe-manifest.json', SCOPE).href, response);
@@ -32,8 +36,9 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
+    const current = new Set(Object.values(CACHES));
     for (const name of await caches.keys()) {
-      if (name.startsWith('koe-') && name !== APP_CACHE && name !== DATA_CACHE) await caches.delete(name);
+      if (name.startsWith('koe-') && !current.has(name)) await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -57,7 +62,7 @@ self.addEventListener('fetch', (event) => {
   if (NETWORK_ONLY.test(path)) return;
   const navigation = request.mode === 'navigate';
   const key = navigation || path === '' || path === 'index.html' ? SCOPE : url.origin + url.pathname;
-  const cacheName = DATA_FILES.has(path) ? DATA_CACHE : APP_CACHE;
+  const cacheName = CACHES[GROUP_OF.get(path) || 'app'];
   event.respondWith((async () => {
     const cache = await caches.open(cacheName);
     let response = await cache.match(key);

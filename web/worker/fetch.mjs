@@ -68,8 +68,11 @@ export class AssetFetcher {
     }
   }
 
-  /** An asset's bytes: from the versioned Cache Storage if there, else the network (counted, cached). */
-  async fetch(path) {
+  /**
+   * An asset's bytes: from the versioned Cache Storage if there, else the network (counted, cached).
+   * `onBytes(n)` hears about each piece received from the network (a language's download progress).
+   */
+  async fetch(path, onBytes = null) {
     if (this.prefetched.has(path)) {
       const pending = this.prefetched.get(path);
       this.prefetched.delete(path);
@@ -90,7 +93,8 @@ export class AssetFetcher {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
     }
     const size = entry ? entry.bytes : Number(response.headers.get('content-length')) || 0;
-    if (!cached && !download.planned.has(path)) download.total += size;
+    const counted = !cached && !onBytes; // start-up downloads count into the first load's progress
+    if (counted && !download.planned.has(path)) download.total += size;
     let bytes;
     if (size && response.body) {
       bytes = new Uint8Array(size);
@@ -106,17 +110,20 @@ export class AssetFetcher {
         }
         bytes.set(value, offset);
         offset += value.length;
-        if (!cached) { download.loaded += value.length; this.report(); }
+        if (cached) continue;
+        if (onBytes) onBytes(value.length);
+        else { download.loaded += value.length; this.report(); }
       }
       if (offset !== bytes.length) bytes = bytes.slice(0, offset);
     } else {
       bytes = new Uint8Array(await response.arrayBuffer());
-      if (!cached) download.loaded += bytes.length;
+      if (!cached && onBytes) onBytes(bytes.length);
+      else if (counted) download.loaded += bytes.length;
     }
     if (cached) stats.fromCache += bytes.length;
     else {
       stats.bytes += bytes.length;
-      this.report(true);
+      if (counted) this.report(true);
       // The service worker caches what it serves; cache it here too when it did not (first visit).
       if (cache && !response.headers.get('x-koe-sw') && entry) {
         const headers = { 'content-type': response.headers.get('content-type') || 'application/octet-stream' };
@@ -124,6 +131,7 @@ export class AssetFetcher {
       }
     }
     stats.files.push({ path, bytes: bytes.length, cached });
+    if (stats.files.length > 200) stats.files.shift();
     return bytes;
   }
 
@@ -136,6 +144,13 @@ export class AssetFetcher {
     }
   }
 
+  /** Whether a file of the build is in its cache already. */
+  async isCached(path) {
+    if (!this.manifest.files[path]) return false;
+    const cache = await this.openCache(path);
+    return cache ? !!(await cache.match(this.url(path))) : false;
+  }
+
   /** Make sure a file is in its cache (without keeping its bytes), for offline use later. */
   async cacheOnly(path) {
     if (!self.caches || !this.manifest.files[path]) return;
@@ -144,11 +159,11 @@ export class AssetFetcher {
     if (cache && !(await cache.match(url))) await cache.add(url);
   }
 
-  /** Put every file of a group into its cache (e.g. the runtime files Pyodide/ORT fetched themselves). */
-  async cacheGroup(group) {
+  /** Put every file of a group into its cache (e.g. the runtime files Pyodide/ORT fetched themselves), but those `skip` names. */
+  async cacheGroup(group, skip = new Set()) {
     if (!self.caches) return;
     for (const [path, entry] of Object.entries(this.manifest.files)) {
-      if (entry.group !== group) continue;
+      if (entry.group !== group || skip.has(path)) continue;
       try { await this.cacheOnly(path); } catch { /* offline or gone: the next visit retries */ }
     }
   }

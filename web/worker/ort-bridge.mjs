@@ -1,7 +1,12 @@
 // The bridge koe/runtimes/browser.py calls: onnxruntime-web sessions and tensors, asset bytes,
 // and installing a language's Python wheels. Python hands over array.array buffers (zero-copy
-// views become ort.Tensor data); outputs go back as TypedArrays. The contract is in the
-// docstring of koe/runtimes/browser.py.
+// views, copied once into the message to the session's worker); outputs come back as
+// TypedArrays. The contract is in the docstring of koe/runtimes/browser.py.
+//
+// No session runs in the engine worker itself: CPU sessions live in the CPU worker
+// (cpu-sessions.mjs), which Stop may terminate and restart; a WebGPU session in a worker of its
+// own (webgpu.mjs). A session can be started before Python asks for it (preload: the Kokoro model
+// is created while Pyodide boots); Python's createSession of the same model then takes it.
 import { TENSOR_TYPES } from './tensors.mjs';
 import { WebGpuSession } from './webgpu.mjs';
 
@@ -16,19 +21,32 @@ export function sessionOptions(backend, options) {
 
 export class OrtBridge {
   /**
-   * @param {object} ort      the onnxruntime-web module
+   * @param {import('./cpu-sessions.mjs').CpuSessions} cpu  the CPU worker's sessions
    * @param {import('./fetch.mjs').AssetFetcher} assets
    * @param {(message: string) => void} progress  "Preparing …" messages
    * @param {(names: string[]) => Promise<void>} install  makes Python packages importable
+   * @param {number} threads  WASM threads of a WebGPU worker (for the operators it leaves to the CPU)
    */
-  constructor(ort, assets, progress, install) {
-    this.ort = ort;
+  constructor(cpu, assets, progress, install, threads) {
+    this.cpu = cpu;
     this.assets = assets;
     this.progress = progress;
     this.install = install;
+    this.threads = threads;
     this.sessions = new Map();
     this.nextId = 1;
     this.adopted = null; // a started WebGPU session waiting to become the engine's
+    this.preloaded = new Map(); // `${path}|${options}` -> id of a CPU session started before Python asked
+  }
+
+  /** Start creating a CPU session of the asset `path` now; a later createSession of it takes this one. */
+  preload(name, path, options) {
+    const id = this.nextId++;
+    const eager = name === 'kokoro';
+    const created = this.cpu.create(id, name, path, options || {}, eager);
+    created.catch(() => {});
+    this.preloaded.set(`${path}|${JSON.stringify(options || {})}`, { id, name, created });
+    return created;
   }
 
   /**
@@ -43,27 +61,36 @@ export class OrtBridge {
 
   async createSession(name, source, backend, options) {
     const label = typeof source === 'string' ? source : name;
+    const plain = options && typeof options.toJs === 'function' ? options.toJs() : { ...(options || {}) };
     if (backend === 'webgpu') {
       let gpu = this.adopted;
       this.adopted = null;
       if (!gpu || gpu.closed || gpu.model.path !== label) {
         if (gpu) gpu.terminate();
-        gpu = new WebGpuSession({ path: label, options: options || {} }, this.ort.env.wasm.numThreads);
+        gpu = new WebGpuSession({ path: label, options: plain }, this.threads);
         const bytes = typeof source === 'string' ? await this.assets.fetch(source) : source.slice();
         this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (WebGPU)…`);
         await gpu.create(bytes);
       }
       const id = this.nextId++;
-      this.sessions.set(id, { session: gpu, remote: true, name, backend, label, createMs: gpu.info.createMs });
+      this.sessions.set(id, { session: gpu, name, backend, label, createMs: gpu.info.createMs });
       return { id, inputNames: gpu.info.inputNames, outputNames: gpu.info.outputNames };
     }
-    const bytes = typeof source === 'string' ? await this.assets.fetch(source) : source;
-    this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (CPU)…`);
-    const started = performance.now();
-    const session = await this.ort.InferenceSession.create(bytes, sessionOptions(backend, options));
-    const id = this.nextId++;
-    this.sessions.set(id, { session, name, backend, label, createMs: performance.now() - started });
-    return { id, inputNames: session.inputNames, outputNames: session.outputNames };
+    const key = `${label}|${JSON.stringify(plain)}`;
+    const preloaded = typeof source === 'string' ? this.preloaded.get(key) : null;
+    let id;
+    let info;
+    if (preloaded) {
+      this.preloaded.delete(key);
+      ({ id } = preloaded);
+      info = await preloaded.created;
+    } else {
+      this.progress(`Preparing ${name === 'kokoro' ? 'the voice model' : name} (CPU)…`);
+      id = this.nextId++;
+      info = await this.cpu.create(id, name, source, plain, name === 'kokoro');
+    }
+    this.sessions.set(id, { cpu: true, name, backend, label, createMs: info.createMs });
+    return { id, inputNames: info.inputNames, outputNames: info.outputNames };
   }
 
   async run(id, names, dtypes, shapes, buffers) {
@@ -74,18 +101,10 @@ export class OrtBridge {
       const feeds = names.map((name, i) => {
         const view = buffers[i].getBuffer(TENSOR_TYPES[dtypes[i]].buffer); // zero-copy view of the array.array
         views.push(view);
-        // A session in another worker gets a copy (the view is Python's memory).
-        return { name, dtype: dtypes[i], dims: Array.from(shapes[i]), data: entry.remote ? view.data.slice() : view.data };
+        // The session's worker gets a copy (the view is Python's memory), transferred.
+        return { name, dtype: dtypes[i], dims: Array.from(shapes[i]), data: view.data.slice() };
       });
-      if (entry.remote) return await entry.session.run(feeds);
-      const tensors = {};
-      for (const f of feeds) tensors[f.name] = new this.ort.Tensor(f.dtype, f.data, f.dims);
-      const { session } = entry;
-      const started = performance.now();
-      const out = await session.run(tensors);
-      const ms = performance.now() - started;
-      const outputs = session.outputNames.map((n) => ({ name: n, dtype: out[n].type, dims: out[n].dims, data: out[n].data }));
-      return { outputs, ms };
+      return entry.cpu ? await this.cpu.run(id, feeds) : await entry.session.run(feeds);
     } finally {
       for (const view of views) view.release();
     }
@@ -104,8 +123,8 @@ export class OrtBridge {
     const entry = this.sessions.get(id);
     if (entry) {
       this.sessions.delete(id);
-      if (entry.remote) entry.session.terminate();
-      else entry.session.release().catch(() => {});
+      if (entry.cpu) this.cpu.release(id);
+      else entry.session.terminate();
     }
   }
 
