@@ -76,7 +76,7 @@ def click_and_wait_done(browser, timeout=240):
           kind: document.querySelector('[data-testid=status]').dataset.kind || '',
           metrics: document.querySelector('[data-testid=metrics]').textContent,
           lastRun: window.koeApp.lastRun,
-          audio: !!document.querySelector('[data-testid=audio]').getAttribute('src'),
+          audio: window.koeApp.player.duration > 0 && !!document.querySelector('[data-testid=download]').getAttribute('href'),
         }));
     """, ms=timeout * 1000, timeout=timeout + 30)
 
@@ -96,7 +96,7 @@ def test_page_loads_isolated_with_threads(browser):
         .filter((id) => !document.querySelector(`[data-testid="${id}"]`))""")
     assert ids == []
     groups = browser.evaluate("() => [...document.querySelectorAll('[data-testid=voice] optgroup')].map((g) => g.label)")
-    assert groups[0] == "American English · Female" and any("British" in g for g in groups)
+    assert groups[0] == "American English" and any("British" in g for g in groups)
 
 
 def test_generate_plays_and_offers_wav_without_external_requests(browser, server):
@@ -255,11 +255,11 @@ def test_custom_voice_import_export_rename_delete(browser, tmp_path):
     fill(browser, "ref-name", "  Warm   mix, take two\u0007 ")
     renamed = browser.call("""
         await ctx.page.getByTestId('ref-rename').click();
-        await ctx.page.waitForFunction(() => /Renamed/.test(document.querySelector('[data-testid=ref-status]').textContent), null, { timeout: 60000 });
+        await ctx.page.waitForFunction(() => /Renamed/.test(document.querySelector('[data-testid=voice-status]').textContent), null, { timeout: 60000 });
         return await ctx.page.evaluate(() => ({ selected: document.querySelector('[data-testid=voice]').selectedOptions[0].textContent,
           stored: JSON.parse(localStorage.getItem('koe.customVoices')).map((r) => [r.id, r.name]) }));
     """)
-    assert renamed["selected"] == "Warm mix, take two"
+    assert renamed["selected"] == "Warm mix, take two — custom, American English"
     assert renamed["stored"] == [["warm_mix", "Warm mix"], ["warm_mix_2", "Warm mix, take two"]]
 
     # A file that is not a recipe: the engine's message, nothing changes.
@@ -267,8 +267,8 @@ def test_custom_voice_import_export_rename_delete(browser, tmp_path):
     bad.write_text(json.dumps({"name": "No parts", "components": [{"voice": "nobody", "weight": 1}]}))
     browser.call("await ctx.page.getByTestId('ref-import').setInputFiles(args.path);", path=str(bad))
     status = browser.call("""
-        await ctx.page.waitForFunction(() => /Import failed/.test(document.querySelector('[data-testid=status]').textContent), null, { timeout: 60000 });
-        return await ctx.page.evaluate(() => document.querySelector('[data-testid=status]').textContent);
+        await ctx.page.waitForFunction(() => /Import failed/.test(document.querySelector('[data-testid=voice-status]').textContent), null, { timeout: 60000 });
+        return await ctx.page.evaluate(() => document.querySelector('[data-testid=voice-status]').textContent);
     """)
     assert "'nobody'" in status and "not a preset voice" in status, status
 

@@ -1,22 +1,39 @@
-// The Koe page: wires the form to koe.mjs (the engine in a worker) and the streaming player.
+// The Koe page: wires the form to koe.mjs (the engine in a worker), the player, the read-along
+// view, the session's history and the custom voices. Every string that comes from a user or a
+// file (voice names, texts, LLM replies) is put in the page as text, never as HTML.
 import { createKoe, decodeAudioTo16k, resampleTo16k } from '../koe.mjs';
-import { StreamPlayer } from './player.mjs';
+import { ClipPlayer } from './player.mjs';
+import { ReadAlong } from './readalong.mjs';
+import { ClipHistory } from './history.mjs';
+import { BlendBuilder } from './blend.mjs';
+import { fillVoicePicker, languagesOf, voiceFor } from './voice-picker.mjs';
+import { voiceLabel, clipTitle, fileName } from './names.mjs';
+import { readShared, shareLink } from './share.mjs';
 import { streamChat, SentenceBuffer } from './llm.mjs';
 import { concatWav } from './wav.mjs';
 import { CustomVoices } from './custom-voices.mjs';
 
 const $ = (id) => document.getElementById(id);
-const els = Object.fromEntries(['text', 'voice', 'speed', 'speed-value', 'backend', 'generate', 'stop', 'status', 'progress',
-  'notice', 'audio', 'download', 'metrics', 'backend-badge', 'backend-reason', 'build', 'llm-toggle', 'llm-fields', 'llm-url',
-  'llm-key', 'llm-model', 'llm-reply', 'ref-import', 'ref-export', 'ref-delete', 'ref-rename', 'ref-record', 'ref-file',
-  'ref-name', 'ref-create', 'ref-cancel', 'ref-recording', 'ref-level', 'ref-timer', 'ref-progress', 'ref-status'].map((id) => [id, $(id)]));
+const els = Object.fromEntries(['text', 'readalong', 'edit-text', 'voice', 'preview', 'voice-offline', 'lang', 'speed', 'speed-value',
+  'backend', 'generate', 'stop', 'share', 'share-box', 'share-link', 'share-note', 'status', 'progress', 'notice', 'mismatch',
+  'mismatch-message', 'mismatch-switch', 'mismatch-lang', 'mismatch-anyway', 'play', 'seek', 'clock', 'buffering', 'download',
+  'captions', 'metrics', 'history', 'history-empty', 'backend-badge', 'backend-reason', 'build', 'llm-toggle', 'llm-fields', 'llm-url',
+  'llm-key', 'llm-model', 'llm-reply', 'blend-box', 'blend-rows', 'blend-add', 'blend-spec', 'blend-use', 'blend-save', 'blend-name',
+  'ref-import', 'ref-export', 'ref-delete', 'ref-rename', 'ref-record', 'ref-file', 'ref-name', 'ref-create', 'ref-cancel',
+  'ref-recording', 'ref-level', 'ref-timer', 'ref-progress', 'ref-status', 'voice-status', 'voice-undo'].map((id) => [id, $(id)]));
 const params = new URLSearchParams(location.search);
+const shared = readShared(location);
 const store = {
   get(key, fallback = null) { try { return localStorage.getItem(`koe.${key}`) ?? fallback; } catch { return fallback; } },
   set(key, value) { try { localStorage.setItem(`koe.${key}`, value); } catch { /* storage disabled */ } },
+  remove(key) { try { localStorage.removeItem(`koe.${key}`); } catch { /* storage disabled */ } },
 };
+const SAMPLE_RATE = 24000;
 
-const app = { koe: null, player: new StreamPlayer(), run: null, lastRun: null, ready: false, runs: 0 };
+const app = {
+  koe: null, player: new ClipPlayer(), previewPlayer: new ClipPlayer(), run: null, lastRun: null, ready: false, runs: 0,
+  voices: [], blends: [], clip: null, history: null, frame: null, unavailable: new Set(),
+};
 window.koeApp = app;
 
 // --- status, notices --------------------------------------------------------------------------------
@@ -43,6 +60,7 @@ function setProgress(value, max) {
 }
 
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
 function showBackend(info) {
   const label = info.backend === 'webgpu' ? 'WebGPU' : `CPU · ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
@@ -64,7 +82,12 @@ async function setupServiceWorker() {
   }
   // A static host without COOP/COEP: the service worker adds them; reload once to get isolation.
   if (!window.crossOriginIsolated && !sessionStorage.getItem('koe.coiReload')) {
-    await navigator.serviceWorker.ready;
+    // A service worker that fails to install never becomes ready: go on without it after a while.
+    const ready = await Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((r) => setTimeout(() => r(false), 15000))]);
+    if (!ready) {
+      console.warn('the service worker did not install: no offline use, and one thread without COOP/COEP');
+      return false;
+    }
     if (!navigator.serviceWorker.controller) {
       await new Promise((resolve) => {
         navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
@@ -83,50 +106,12 @@ async function setupServiceWorker() {
   return false;
 }
 
-function fillVoices(voices, selected) {
-  const groups = new Map();
-  const presets = voices.filter((v) => !v.custom);
-  const custom = voices.filter((v) => v.custom);
-  for (const v of presets) {
-    const key = `${v.language_name || v.language} · ${v.gender === 'female' ? 'Female' : v.gender === 'male' ? 'Male' : v.gender}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(v);
-  }
-  const select = els.voice;
-  select.replaceChildren();
-  const english = (k) => (k.startsWith('American') ? 0 : k.startsWith('British') ? 1 : 2);
-  const keys = [...groups.keys()].sort((a, b) => english(a) - english(b) || a.localeCompare(b));
-  for (const key of keys) {
-    const group = document.createElement('optgroup');
-    group.label = key;
-    for (const v of groups.get(key)) group.append(new Option(v.name, v.id));
-    select.append(group);
-  }
-  if (custom.length) {
-    const group = document.createElement('optgroup');
-    group.label = 'Custom voices';
-    for (const v of custom) group.append(new Option(v.name, v.id));
-    select.append(group);
-  }
-  const ids = new Set(voices.map((v) => v.id));
-  select.value = ids.has(selected) ? selected : app.koe.defaultVoice;
-  select.disabled = false;
-  updateCustomButtons();
-}
-
-function updateCustomButtons() {
-  const isCustom = app.customVoices && app.customVoices.has(els.voice.value);
-  els['ref-export'].disabled = !isCustom;
-  els['ref-delete'].disabled = !isCustom;
-  els['ref-rename'].disabled = !isCustom;
-}
-
 async function start() {
   if (await setupServiceWorker()) return;
   restoreSettings();
   const backend = params.get('backend') || store.get('backend', 'auto');
   els.backend.value = backend;
-  const options = { backend, onProgress };
+  const options = { backend, onProgress: onLoadProgress };
   if (params.get('model')) options.model = params.get('model');
   if (params.get('threads')) options.threads = Number(params.get('threads'));
   for (const key of ['probeCapMs', 'webgpuStartMs']) if (params.get(key)) options[key] = Number(params.get(key)); // slow devices, tests
@@ -143,65 +128,110 @@ async function start() {
   }
   setProgress(null);
   showBackend(info);
-  els['ref-name'].maxLength = info.rules.max_name_chars;
-  els['ref-name'].placeholder = `${info.rules.default_voice_prefix}N`;
+  applyRules(info.rules);
   // Custom voices must not be lost silently: this store throws when localStorage is full or disabled.
   app.customVoices = new CustomVoices(app.koe, { get: store.get, set: (key, value) => localStorage.setItem(`koe.${key}`, value) });
   await app.customVoices.restore().catch((error) => showNotice(error.message));
-  fillVoices(await app.koe.voices(), params.get('voice') || store.get('voice'));
+  await refreshVoices(shared.voice || store.get('voice'));
+  await refreshLanguages(shared.lang || '');
   els.build.textContent = `Build ${info.build} · model ${info.model}`;
   const loaded = info.bytes ? `, ${mb(info.bytes)} downloaded` : ', from the cache';
   setStatus(`Ready (loaded in ${(info.loadMs / 1000).toFixed(1)} s${loaded}).`);
   els.generate.disabled = false;
+  els.preview.disabled = false;
   app.ready = true;
   app.loadInfo = info;
   enableReference();
+  const connectivity = async () => { await readOffline(); await refreshVoices(els.voice.value); };
+  window.addEventListener('online', connectivity);
+  window.addEventListener('offline', connectivity);
   await detectKoeServer();
 }
 
-function onProgress(p) {
+/** Loading progress. Once the page is ready, background work (warming caches) says nothing here:
+ * the status belongs to what the user asked for (requests report through showRequestProgress). */
+function onLoadProgress(p) {
+  if (p.phase === 'offline') showOffline(p);
+  else if (!app.ready) showProgress(p);
+}
+
+function showProgress(p) {
   if (p.phase === 'download') {
     setProgress(p.loaded, p.total);
     setStatus(`Downloading… ${mb(p.loaded)} of ${mb(p.total)}`);
+  } else if (p.phase === 'language' && p.total) {
+    setProgress(p.loaded, p.total); // a language's first use: its files, with their own message
+    setStatus(p.message || `Downloading the language data… ${mb(p.loaded)} of ${mb(p.total)}`);
   } else if (p.message) {
     if (p.phase !== 'session') setProgress(null);
     setStatus(p.message);
   }
 }
 
+/** Limits the engine enforces (koe.rules, from the build's manifest): shown, never restated. */
+function applyRules(rules) {
+  if (!rules) return;
+  els['ref-name'].maxLength = rules.max_name_chars;
+  els['ref-name'].placeholder = `${rules.default_voice_prefix}N`;
+  els['blend-name'].maxLength = rules.max_name_chars;
+  if (rules.max_input_chars) els.text.maxLength = rules.max_input_chars;
+  if (rules.min_speed) els.speed.min = String(rules.min_speed);
+  if (rules.max_speed) els.speed.max = String(rules.max_speed);
+  setSpeed(app.wantedSpeed);
+}
+
 // --- settings ---------------------------------------------------------------------------------------
 
-function restoreSettings() {
-  els.speed.value = store.get('speed', '1');
+function setSpeed(value) {
+  const speed = Math.min(Number(els.speed.max), Math.max(Number(els.speed.min), Number(value) || 1));
+  els.speed.value = String(speed);
   els['speed-value'].textContent = `${Number(els.speed.value).toFixed(2)}×`;
-  els['llm-toggle'].checked = store.get('llm.on') === '1';
+}
+
+function restoreSettings() {
+  app.wantedSpeed = shared.speed ?? store.get('speed', '1'); // applied again once the engine's limits are known
+  setSpeed(app.wantedSpeed);
+  if (shared.text != null) els.text.value = shared.text;
+  // The LLM switch is off at every visit: a text typed later must never go to an LLM unasked.
+  store.remove('llm.on');
+  els['llm-toggle'].checked = false;
   els['llm-url'].value = store.get('llm.url', '');
   els['llm-key'].value = store.get('llm.key', '');
   els['llm-model'].value = store.get('llm.model', '');
-  els['llm-fields'].hidden = !els['llm-toggle'].checked;
+  els['llm-fields'].hidden = true;
 }
 
+/**
+ * Served by the Koe server with an LLM configured? Then its /llm/v1 proxy is the default base URL.
+ * The Koe server marks its pages (header X-Koe-Server); only then is /health asked, once, so a
+ * static host never sees a request for a path it does not have.
+ */
 async function detectKoeServer() {
-  // Served by the Koe server? Then its /llm/v1 proxy is the default LLM base URL.
   if (els['llm-url'].value) return;
   try {
+    const page = await fetch(location.pathname, { method: 'HEAD', cache: 'no-store' });
+    if (!page.headers.get('x-koe-server')) return;
     const response = await fetch('health', { headers: { accept: 'application/json' } });
     const health = response.ok ? await response.json() : null;
-    if (health && 'llm_proxy' in health) {
+    if (health && health.llm_proxy === true && !els['llm-url'].value) {
       els['llm-url'].value = new URL('llm/v1', location.href).pathname;
-      els['llm-url'].placeholder = els['llm-url'].value;
     }
-  } catch { /* a static host */ }
+  } catch { /* offline, or not the Koe server */ }
 }
 
 els.speed.addEventListener('input', () => {
-  els['speed-value'].textContent = `${Number(els.speed.value).toFixed(2)}×`;
+  setSpeed(els.speed.value);
   store.set('speed', els.speed.value);
 });
-els.voice.addEventListener('change', () => { store.set('voice', els.voice.value); updateCustomButtons(); });
+els.voice.addEventListener('change', () => {
+  store.set('voice', els.voice.value);
+  updateCustomButtons();
+  updateLanguageLabel();
+  hideMismatch();
+});
+els.lang.addEventListener('change', hideMismatch);
 els['llm-toggle'].addEventListener('change', () => {
   els['llm-fields'].hidden = !els['llm-toggle'].checked;
-  store.set('llm.on', els['llm-toggle'].checked ? '1' : '0');
 });
 for (const key of ['url', 'key', 'model']) {
   els[`llm-${key}`].addEventListener('change', () => store.set(`llm.${key}`, els[`llm-${key}`].value.trim()));
@@ -221,8 +251,225 @@ els.backend.addEventListener('change', async () => {
   } catch (error) {
     showError(`Could not switch backend: ${error.message}`);
   } finally {
-    els.generate.disabled = false;
+    els.generate.disabled = !!app.run;
   }
+});
+
+// --- voices and languages ---------------------------------------------------------------------------
+
+/** Which preset voices work offline (the engine's offlineStatus: {state, voices: {id: bool}, cached, total}). */
+async function readOffline() {
+  try {
+    app.offline = await app.koe.offlineStatus();
+  } catch (error) {
+    console.warn('offline status:', error.message);
+  }
+  return app.offline;
+}
+
+/** The line under the picker: how many voices work offline, or the background saving's progress. */
+function showOffline(progress) {
+  if (progress && progress.voices) app.offline = progress; // the final status of the background saving
+  const status = app.offline;
+  let text = '';
+  if (progress && progress.state === 'caching' && progress.message) text = progress.message;
+  else if (status && status.total) {
+    if (status.state === 'failed') text = `Not every voice could be saved for offline use (${status.error || 'unknown error'}).`;
+    else if (status.cached >= status.total) text = `All ${status.total} preset voices work offline.`;
+    else text = `${status.cached} of ${status.total} preset voices work offline; the others are saved in the background after your first Generate.`;
+    if (navigator.onLine === false && app.unavailable.size) text = `You are offline: the ${app.unavailable.size} voices not saved on this device are greyed out.`;
+  }
+  els['voice-offline'].textContent = text;
+  els['voice-offline'].hidden = !text;
+}
+
+/** Voices that cannot be used now: the browser is offline and their data is not in the cache. */
+function unavailableVoices(voices) {
+  const saved = app.offline && app.offline.voices;
+  if (navigator.onLine !== false || !saved) return new Set();
+  return new Set(voices.filter((v) => !v.custom && saved[v.id] === false).map((v) => v.id));
+}
+
+async function refreshVoices(selected) {
+  app.voices = await app.koe.voices();
+  if (!app.offline) await readOffline();
+  app.unavailable = unavailableVoices(app.voices);
+  fillVoicePicker(els.voice, app.voices, { selected, fallback: app.koe.defaultVoice, blends: app.blends, unavailable: app.unavailable });
+  showOffline();
+  updateCustomButtons();
+  updateLanguageLabel();
+  const presets = app.voices.filter((v) => !v.custom);
+  app.blender.setVoices(presets, ['af_heart', 'bf_emma'].filter((id) => presets.some((v) => v.id === id)));
+}
+
+function updateCustomButtons() {
+  const isCustom = !!(app.customVoices && app.customVoices.has(els.voice.value));
+  els['ref-export'].disabled = !isCustom;
+  els['ref-delete'].disabled = !isCustom;
+  els['ref-rename'].disabled = !isCustom;
+}
+
+/** The selected voice's entry ({id, name, language...}); a blend gets its first voice's language. */
+function selectedVoice() {
+  const id = els.voice.value;
+  const voice = app.voices.find((v) => v.id === id);
+  if (voice) return voice;
+  const blend = app.blends.find((b) => b.spec === id);
+  if (blend) {
+    const first = app.voices.find((v) => v.id === blend.components[0].voice) || {};
+    return { id, name: blend.label, language: first.language, language_name: first.language_name, gender: '', custom: false, blend: true };
+  }
+  return { id, name: id, language: '', language_name: '' };
+}
+
+async function refreshLanguages(selected) {
+  let list = [];
+  try {
+    list = app.koe.languages ? await app.koe.languages() : [];
+  } catch (error) {
+    console.warn('languages:', error.message);
+  }
+  const known = new Map(list.map((l) => [l.code, l]));
+  const options = languagesOf(app.voices).map(([code, name]) => ({ code, name, ...(known.get(code) || {}) }));
+  for (const l of list) if (!options.some((o) => o.code === l.code)) options.push(l);
+  const first = new Option("The voice's language", '');
+  els.lang.replaceChildren(first, ...options.map((l) => {
+    const extra = l.cached === false && l.bytes ? ` (${mb(l.bytes)} to download)` : '';
+    return new Option(`${l.name}${extra}`, l.code);
+  }));
+  els.lang.value = options.some((o) => o.code === selected) ? selected : '';
+  els.lang.disabled = false;
+  app.languages = options;
+  updateLanguageLabel();
+}
+
+function updateLanguageLabel() {
+  const first = els.lang.options[0];
+  if (!first) return;
+  const voice = selectedVoice();
+  first.textContent = voice.language_name ? `The voice's language (${voice.language_name})` : "The voice's language";
+}
+
+// --- the mismatch warning ---------------------------------------------------------------------------
+
+function hideMismatch() {
+  els.mismatch.hidden = true;
+  app.mismatch = null;
+}
+
+/** Say that the text's script is not one the voice's language reads, with one-click fixes. */
+function showMismatch(mismatch) {
+  app.mismatch = mismatch;
+  els['mismatch-message'].textContent = mismatch.message;
+  const language = mismatch.suggested;
+  const languageName = (app.languages || []).find((l) => l.code === language)?.name || language;
+  const voice = language ? voiceFor(app.voices, language, selectedVoice()) : null;
+  els['mismatch-switch'].hidden = !voice;
+  if (voice) {
+    els['mismatch-switch'].textContent = `Use ${voiceLabel(voice)}`;
+    els['mismatch-switch'].dataset.voice = voice.id;
+  }
+  els['mismatch-lang'].hidden = !language;
+  if (language) {
+    els['mismatch-lang'].textContent = `Read it as ${languageName} with this voice`;
+    els['mismatch-lang'].dataset.lang = language;
+  }
+  els.mismatch.hidden = false;
+  setStatus('Nothing was synthesized: see the message above.', 'error');
+}
+
+els['mismatch-switch'].addEventListener('click', () => {
+  els.voice.value = els['mismatch-switch'].dataset.voice;
+  store.set('voice', els.voice.value);
+  els.lang.value = '';
+  updateCustomButtons();
+  updateLanguageLabel();
+  hideMismatch();
+  generate();
+});
+els['mismatch-lang'].addEventListener('click', () => {
+  els.lang.value = els['mismatch-lang'].dataset.lang;
+  hideMismatch();
+  generate();
+});
+els['mismatch-anyway'].addEventListener('click', () => {
+  hideMismatch();
+  generate({ force: true });
+});
+
+// --- the player, the read-along view ----------------------------------------------------------------
+
+const mainView = new ReadAlong(els.readalong, { onseek: (t) => seekTo(t) });
+const replyView = new ReadAlong(els['llm-reply'], { onseek: (t) => seekTo(t) });
+
+function seekTo(seconds) {
+  app.player.seek(seconds);
+  if (app.player.state !== 'playing' && app.player.state !== 'buffering') app.player.play();
+  tick();
+}
+
+/** The text box becomes the transcript while a text clip plays (or is paused), and editable after. */
+function showTranscript(on) {
+  const transcript = on && app.clip && app.clip.kind === 'text';
+  const focused = document.activeElement === els.readalong || els.readalong.contains(document.activeElement);
+  els.readalong.hidden = !transcript;
+  els.text.hidden = !!transcript;
+  els['edit-text'].hidden = !transcript;
+  if (!transcript && focused) els.text.focus({ preventScroll: true });
+}
+
+app.player.onchange = (state) => {
+  const has = app.player.segments.length > 0;
+  els.play.disabled = !has && state !== 'buffering';
+  const active = state === 'playing' || (state === 'buffering' && app.player.wantPlay);
+  els.play.textContent = active ? 'Pause' : 'Play';
+  els.play.setAttribute('aria-pressed', String(active));
+  els.seek.disabled = !has;
+  showTranscript(state === 'playing' || state === 'paused' || state === 'buffering');
+  showBuffering();
+  if (state === 'ended' && app.clip && app.clip.view) app.clip.view.clear();
+  tick();
+};
+
+function showBuffering() {
+  const p = app.player;
+  const waiting = p.state === 'buffering' && p.wantPlay;
+  let text = '';
+  if (waiting && p.segments.length) {
+    const wait = p.waitEstimate;
+    const why = p.stats.stalls ? 'Synthesis fell behind' : 'Synthesis is slower than playback here';
+    text = `Buffering… ${why}: playback starts when enough is ready to play through without a break`
+      + `${wait != null && wait > 0.5 ? ` (about ${Math.ceil(wait)} s)` : ''}.`;
+  } else if (waiting && app.run) {
+    text = 'Buffering… waiting for the first audio.';
+  }
+  els.buffering.textContent = text;
+  els.buffering.hidden = !text;
+}
+
+/** Update the clock, seek bar and highlighted word; keeps going every frame while audio plays. */
+function tick() {
+  if (app.frame) cancelAnimationFrame(app.frame);
+  app.frame = null;
+  const p = app.player;
+  const t = p.currentTime;
+  els.seek.max = String(p.duration);
+  if (!app.seeking) els.seek.value = String(t);
+  els.clock.textContent = `${clock(t)} / ${clock(p.duration)}`;
+  if (app.clip && app.clip.view && p.state !== 'ended' && p.state !== 'empty') app.clip.view.update(t);
+  if (p.state === 'playing') app.frame = requestAnimationFrame(tick);
+}
+
+els.play.addEventListener('click', async () => {
+  await app.player.unlock(SAMPLE_RATE);
+  app.player.toggle();
+});
+els.seek.addEventListener('input', () => { app.seeking = true; els.clock.textContent = `${clock(Number(els.seek.value))} / ${clock(app.player.duration)}`; });
+els.seek.addEventListener('change', () => { app.seeking = false; app.player.seek(Number(els.seek.value)); tick(); });
+els['edit-text'].addEventListener('click', () => {
+  app.player.pause();
+  showTranscript(false);
+  els.text.focus();
 });
 
 // --- generating -------------------------------------------------------------------------------------
@@ -230,6 +477,7 @@ els.backend.addEventListener('change', async () => {
 function setBusy(busy) {
   els.generate.disabled = busy;
   els.stop.disabled = !busy;
+  els.preview.disabled = busy;
   els.generate.setAttribute('aria-busy', String(busy));
 }
 
@@ -238,11 +486,13 @@ function showMetrics(m) {
     ['Time to first audio', m.firstMs != null ? `${Math.round(m.firstMs)} ms` : '—'],
     ['Total time', `${(m.totalMs / 1000).toFixed(2)} s`],
     ['Audio length', `${m.audioSeconds.toFixed(2)} s`],
-    ['Real-time factor', m.audioSeconds ? `${(m.totalMs / 1000 / m.audioSeconds).toFixed(2)}` : '—'],
-    ['Backend', m.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)'],
-    ['Threads', String(m.threads)],
-    ['Model', m.model],
-    ['Chunks', `${m.chunks}${m.cancelled ? ' (stopped)' : ''}`],
+    // Synthesis time per audio second: only meaningful for a run that finished.
+    ['Real-time factor', m.rtf != null ? m.rtf.toFixed(2) : '—'],
+    ['Playback', m.playback || '—'],
+    ['Backend', m.backend === 'webgpu' ? 'WebGPU' : m.backend ? 'CPU (WebAssembly)' : '—'],
+    ['Threads', m.threads ? String(m.threads) : '—'],
+    ['Model', m.model || '—'],
+    ['Chunks', `${m.chunks}${m.total ? ` of ${m.total}` : ''}${m.cancelled ? ' (stopped)' : ''}`],
   ];
   els.metrics.replaceChildren(...rows.flatMap(([k, v]) => {
     const dt = document.createElement('dt');
@@ -255,92 +505,183 @@ function showMetrics(m) {
   els.metrics.dataset.totalMs = String(Math.round(m.totalMs));
 }
 
-function offerWav(blob) {
-  if (app.wavUrl) URL.revokeObjectURL(app.wavUrl);
-  if (!blob) {
-    els.audio.removeAttribute('src');
+/** The clip the download buttons offer (null: none). */
+function offerClip(clip) {
+  app.offered = clip;
+  if (!clip) {
     els.download.removeAttribute('href');
+    els.download.removeAttribute('download');
+    els.download.removeAttribute('data-bytes');
     els.download.setAttribute('aria-disabled', 'true');
+    els.captions.disabled = true;
     return;
   }
-  app.wavUrl = URL.createObjectURL(blob);
-  els.audio.src = app.wavUrl;
-  els.download.href = app.wavUrl;
+  els.download.href = clip.url;
+  els.download.download = app.history.wavName(clip);
   els.download.setAttribute('aria-disabled', 'false');
-  els.download.dataset.bytes = String(blob.size);
+  els.download.dataset.bytes = String(clip.wav.size);
+  els.captions.disabled = !(clip.words && clip.words.length && app.koe.captions);
 }
 
-/** Speak one text through the engine into the player; returns the stream (summary, wav). */
-async function speak(text, run, onChunk) {
-  const stream = app.koe.stream({ text, voice: els.voice.value, speed: Number(els.speed.value), backend: els.backend.value });
+/** Audio seconds still to come, from the text not yet spoken and the audio per character so far. */
+function remainingEstimate(state) {
+  return () => {
+    const spokenChars = state.chars;
+    const left = Math.max(0, state.totalChars - spokenChars);
+    if (!left) return 0;
+    const perChar = spokenChars ? app.player.duration / spokenChars : 0.07;
+    return left * perChar;
+  };
+}
+
+/** Speak one text through the engine into the player; resolves to the stream (summary, wav) or null if stopped. */
+async function speak(text, run, { lang, onChunk, charOffset = 0 } = {}) {
+  const request = { text, voice: els.voice.value, speed: Number(els.speed.value), backend: els.backend.value };
+  if (lang) request.lang = lang;
+  // A backend being prepared or a language downloaded for this request: shown while the run is on.
+  const stream = app.koe.stream({ ...request, onProgress: (p) => { if (app.run === run && !run.stopped) showProgress(p); } });
   run.streams.push(stream);
-  for await (const chunk of stream) {
-    if (run.stopped) break;
-    if (run.firstMs == null) run.firstMs = performance.now() - run.started;
-    app.player.enqueue(chunk.samples, chunk.sampleRate);
+  const iterator = stream[Symbol.asyncIterator]();
+  let timeOffset = null;
+  let last = performance.now();
+  for (;;) {
+    const step = await Promise.race([iterator.next(), run.stoppedPromise]);
+    if (run.stopped || step.done) break;
+    const chunk = step.value;
+    const now = performance.now();
+    if (run.firstMs == null) run.firstMs = now - run.started;
+    if (timeOffset == null) timeOffset = app.player.duration;
+    // Synthesis time of this chunk: the engine's measure for the first (setup excluded), then arrival intervals.
+    const synth = run.chunks === 0 && chunk.seconds ? chunk.seconds : (now - last) / 1000;
+    last = now;
+    run.chunks += 1;
+    run.total = Math.max(run.total, chunk.total);
     run.samples += chunk.samples.length;
+    const words = (chunk.words || []).map((w) => ({ ...w, start: w.start + timeOffset, end: w.end + timeOffset,
+      char_start: w.char_start + charOffset, char_end: w.char_end + charOffset }));
+    const spoken = words.filter((w) => !w.skipped);
+    run.progress.chars = spoken.length ? Math.max(run.progress.chars, spoken[spoken.length - 1].char_end)
+      : run.progress.chars + chunk.text.length;
+    app.clip.words.push(...words);
+    app.clip.view.add(words);
+    app.player.append(chunk.samples, chunk.sampleRate, synth);
     if (onChunk) onChunk(chunk);
   }
-  return stream;
+  return run.stopped ? null : stream;
 }
 
-async function generate() {
+function newRun() {
+  let stopNow;
+  const run = {
+    started: performance.now(), firstMs: null, samples: 0, chunks: 0, total: 0, streams: [], stopped: false,
+    id: ++app.runs, progress: { chars: 0, totalChars: 0 },
+  };
+  run.stoppedPromise = new Promise((resolve) => { stopNow = resolve; });
+  run.stop = () => { run.stopped = true; stopNow({ done: true }); };
+  return run;
+}
+
+/** Generate speech for the text box (or the LLM's reply to it). `force`: skip the language check. */
+async function generate({ force = false } = {}) {
   if (!app.ready || app.run) return;
   showNotice('');
+  hideMismatch();
   const text = els.text.value;
-  const run = { started: performance.now(), firstMs: null, samples: 0, streams: [], stopped: false, id: ++app.runs };
+  const llm = els['llm-toggle'].checked;
+  const voice = selectedVoice();
+  const lang = els.lang.value || null;
+  const run = newRun();
   app.run = run;
   setBusy(true);
-  offerWav(null);
-  await app.player.start(24000);
+  offerClip(null);
+  app.player.stop();
+  await app.player.unlock(SAMPLE_RATE); // within the click: browsers let audio start
   try {
+    if (!llm && !force && text.trim()) {
+      const check = await app.koe.checkText({ text, voice: els.voice.value, lang });
+      if (run.stopped) return;
+      if (check.mismatch) {
+        app.lastRun = { mismatch: check.mismatch };
+        showMismatch(check.mismatch);
+        return;
+      }
+    }
+    app.clip = { kind: llm ? 'llm' : 'text', text: llm ? '' : text, prompt: text, words: [], voice: els.voice.value, voiceName: voice.name,
+      view: llm ? replyView : mainView };
+    app.clip.view.show(app.clip.text);
+    run.progress.totalChars = app.clip.text.length;
+    app.player.beginStream(remainingEstimate(run.progress));
     let summary;
     let wav;
-    if (els['llm-toggle'].checked) {
+    if (llm) {
       ({ summary, wav } = await generateWithLlm(text, run));
     } else {
       setStatus('Synthesizing…');
-      const stream = await speak(text, run, (chunk) => {
-        setProgress(chunk.index + 1, chunk.total);
-        setStatus(`Synthesizing… ${chunk.index + 1}/${chunk.total} chunks done`);
+      const stream = await speak(text, run, {
+        lang,
+        onChunk: (chunk) => {
+          setProgress(chunk.index + 1, chunk.total);
+          setStatus(`Synthesizing… ${chunk.index + 1}/${chunk.total} chunks done`);
+        },
       });
-      summary = stream.summary;
-      wav = stream.wav;
+      summary = stream && stream.summary;
+      wav = stream && stream.wav;
     }
-    if (!summary) return;
+    if (run.stopped) return; // stop() has shown what happened
+    app.player.finish();
     const totalMs = performance.now() - run.started;
+    const audioSeconds = run.samples / SAMPLE_RATE;
+    const stats = app.player.stats;
     const m = {
-      firstMs: run.firstMs, totalMs, audioSeconds: run.samples / 24000, backend: summary.backend,
-      threads: summary.threads, model: summary.model, chunks: summary.chunks, cancelled: run.stopped || summary.cancelled,
+      firstMs: run.firstMs, totalMs, audioSeconds, rtf: audioSeconds ? totalMs / 1000 / audioSeconds : null, backend: summary.backend,
+      threads: summary.threads, model: summary.model, chunks: summary.chunks, total: summary.total, cancelled: false,
+      playback: playbackSummary(stats),
     };
     showMetrics(m);
-    app.lastRun = { ...m, summary, wavBytes: wav ? wav.size : 0 };
+    app.lastRun = { ...m, summary, wavBytes: wav ? wav.size : 0, playback: { ...stats }, words: app.clip.words.length };
     if (summary.notice) showNotice(summary.notice);
-    if (run.stopped || summary.cancelled) {
-      setStatus(`Stopped after ${summary.chunks} of ${summary.total} chunks.`);
-      offerWav(null);
-    } else {
-      offerWav(wav);
-      const skipped = summary.skipped && summary.skipped.length ? ` Could not pronounce: ${summary.skipped.join(', ')}.` : '';
-      setStatus(`Done: ${m.audioSeconds.toFixed(1)} s of audio in ${(totalMs / 1000).toFixed(1)} s.${skipped}`);
+    if (wav) {
+      const clip = app.history.add({
+        title: clipTitle(app.clip.voiceName, app.clip.text), voice: app.clip.voice, voiceName: app.clip.voiceName,
+        text: app.clip.text, words: app.clip.words, wav, duration: audioSeconds, kind: app.clip.kind,
+      });
+      app.clip.entry = clip;
+      offerClip(clip);
     }
+    const skipped = summary.skipped && summary.skipped.length ? ` Could not pronounce: ${summary.skipped.join(', ')}.` : '';
+    setStatus(`Done: ${audioSeconds.toFixed(1)} s of audio in ${(totalMs / 1000).toFixed(1)} s.${skipped}`);
   } catch (error) {
+    if (run.stopped) return;
     app.player.stop();
-    app.lastRun = { error: error.message };
+    app.clip = null;
+    showTranscript(false);
+    app.lastRun = { error: error.message, code: error.code };
     showError(error.message);
   } finally {
-    setProgress(null);
-    setBusy(false);
-    app.run = null;
-    els.generate.focus({ preventScroll: true });
+    if (app.run === run) finishRun();
   }
+}
+
+function playbackSummary(stats) {
+  if (stats.startedAt == null) return 'not started';
+  const waited = stats.waitedMs > 50 ? `started after buffering ${(stats.waitedMs / 1000).toFixed(1)} s` : 'started at once';
+  const stalls = stats.stalls ? `, ${stats.stalls} stall${stats.stalls === 1 ? '' : 's'} (${stats.stalledSeconds.toFixed(1)} s)` : ', no stalls';
+  return waited + stalls;
+}
+
+function finishRun() {
+  setProgress(null);
+  setBusy(false);
+  app.run = null;
+  showBuffering();
+  if (document.activeElement === els.stop || document.activeElement === document.body) els.generate.focus({ preventScroll: true });
 }
 
 async function generateWithLlm(prompt, run) {
   if (!prompt.trim()) throw new Error('Type a message for the LLM first.');
   const reply = els['llm-reply'];
   reply.hidden = false;
-  reply.textContent = '';
+  replyView.show('');
   const splitter = new SentenceBuffer();
   const controller = new AbortController();
   run.abort = () => controller.abort();
@@ -349,15 +690,21 @@ async function generateWithLlm(prompt, run) {
   let chain = Promise.resolve();
   let sentences = 0;
   let spoken = 0;
+  let cursor = 0; // where the next sentence is looked for in the reply
+  let replying = false;
   const queue = (sentence) => {
     sentences += 1;
+    const at = app.clip.text.indexOf(sentence, cursor);
+    const charOffset = at >= 0 ? at : cursor;
+    cursor = at >= 0 ? at + sentence.length : cursor;
     chain = chain.then(async () => {
       if (run.stopped) return;
-      const stream = await speak(sentence, run);
+      const stream = await speak(sentence, run, { charOffset });
+      if (!stream) return;
       spoken += 1;
       if (stream.summary) summaries.push(stream.summary);
       if (stream.wav) wavs.push(stream.wav);
-      setStatus(`Speaking the reply… ${spoken}/${sentences} sentences`);
+      setStatus(`Speaking the reply… ${spoken} of ${sentences} sentence${sentences === 1 ? '' : 's'} synthesized${replying ? ', the LLM is still writing' : ''}`);
     });
   };
   setStatus('Waiting for the LLM…');
@@ -365,38 +712,200 @@ async function generateWithLlm(prompt, run) {
     baseUrl: els['llm-url'].value.trim(), apiKey: els['llm-key'].value.trim(), model: els['llm-model'].value.trim(),
     prompt, signal: controller.signal,
   })) {
-    reply.textContent += delta;
+    if (!replying) { replying = true; setStatus('The LLM is replying…'); }
+    app.clip.text += delta;
+    run.progress.totalChars = app.clip.text.length;
+    replyView.setText(app.clip.text);
     for (const sentence of splitter.push(delta)) queue(sentence);
     if (run.stopped) break;
   }
+  replying = false;
   for (const sentence of splitter.flush()) queue(sentence);
   if (!sentences && !run.stopped) throw new Error('The LLM sent an empty reply.');
+  if (!run.stopped && spoken < sentences) setStatus(`The LLM has finished; speaking the reply… ${spoken} of ${sentences} sentences synthesized`);
   await chain;
   const last = summaries[summaries.length - 1] || { backend: '', threads: 0, model: '', total: 0 };
   const summary = { ...last, chunks: summaries.reduce((n, s) => n + s.chunks, 0), total: summaries.reduce((n, s) => n + s.total, 0), cancelled: run.stopped };
   return { summary, wav: wavs.length ? await concatWav(wavs) : null };
 }
 
+/** Stop now: silence, forget the partial clip, and hand the page back at once (the engine finishes the
+ * chunk in progress on its own; the next request queues behind it). */
 function stop() {
   const run = app.run;
   if (!run) return;
-  run.stopped = true;
+  run.stop();
   if (run.abort) run.abort();
   for (const stream of run.streams) stream.cancel();
   app.player.stop();
-  setStatus('Stopping…');
+  app.clip = null;
+  showTranscript(false);
+  const totalMs = performance.now() - run.started;
+  const summary = { cancelled: true, chunks: run.chunks, total: run.total };
+  showMetrics({ firstMs: run.firstMs, totalMs, audioSeconds: run.samples / SAMPLE_RATE, rtf: null, chunks: run.chunks,
+    total: run.total, cancelled: true, playback: 'stopped' });
+  app.lastRun = { cancelled: true, summary, totalMs };
+  setStatus(run.total ? `Stopped after ${run.chunks} of ${run.total} chunks.` : 'Stopped.');
+  offerClip(null);
+  finishRun();
 }
 
-els.generate.addEventListener('click', generate);
+els.generate.addEventListener('click', () => generate());
 els.stop.addEventListener('click', stop);
 els.text.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) { event.preventDefault(); generate(); }
 });
+els.text.addEventListener('input', hideMismatch);
 document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape' && app.run) stop();
 });
 
+// --- captions, history, preview, share --------------------------------------------------------------
+
+function saveBlob(blob, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function downloadCaptions(clip) {
+  if (!clip || !app.koe.captions) return;
+  try {
+    const vtt = await app.koe.captions(clip.words, clip.text, 'vtt');
+    saveBlob(new Blob([vtt], { type: 'text/vtt' }), fileName(clip.title, 'vtt'));
+  } catch (error) {
+    showError(`Could not make the captions: ${error.message}`);
+  }
+}
+
+els.captions.addEventListener('click', () => downloadCaptions(app.offered));
+
+app.history = new ClipHistory(els.history, {
+  onplay: (clip) => replay(clip),
+  oncaptions: (clip) => downloadCaptions(clip),
+  onchange: (clips) => {
+    els['history-empty'].hidden = clips.length > 0;
+    if (app.offered) offerClip(clips.find((c) => c.id === app.offered.id) || null); // a renamed clip downloads under its new name
+  },
+});
+
+/** Play a clip of this session again (its words highlighted as before). */
+async function replay(clip) {
+  if (app.run) stop();
+  if (!(await app.player.unlock(SAMPLE_RATE))) {
+    showError('This browser gives the page no audio output.');
+    return;
+  }
+  let samples;
+  try {
+    const buffer = await app.player.ctx.decodeAudioData(await clip.wav.arrayBuffer());
+    samples = buffer.getChannelData(0);
+  } catch (error) {
+    showError(`Could not play the clip: ${error.message}`);
+    return;
+  }
+  const view = clip.kind === 'llm' ? replyView : mainView;
+  if (clip.kind === 'llm') els['llm-reply'].hidden = false;
+  app.clip = { ...clip, view, entry: clip };
+  view.show(clip.text, clip.words);
+  offerClip(clip);
+  app.player.load(samples, app.player.ctx.sampleRate);
+  setStatus(`Playing “${clip.title}”.`);
+}
+
+const PREVIEW_TEXT = {
+  'en-us': 'Hello! This is how I sound.', 'en-gb': 'Hello! This is how I sound.', es: '¡Hola! Así suena mi voz.',
+  fr: 'Bonjour ! Voici ma voix.', it: 'Ciao! Questa è la mia voce.', 'pt-br': 'Olá! Esta é a minha voz.',
+  hi: 'नमस्ते! मेरी आवाज़ ऐसी है।', ja: 'こんにちは。これが私の声です。', zh: '你好！这是我的声音。',
+};
+const previews = new Map();
+
+/** A short sample of the selected voice (made once per voice and speed in this session). */
+async function preview() {
+  if (!app.ready || app.run || app.previewing) return;
+  const voice = selectedVoice();
+  const key = `${voice.id}@${els.speed.value}`;
+  app.previewing = true;
+  els.preview.disabled = true;
+  els.generate.disabled = true;
+  await app.previewPlayer.unlock(SAMPLE_RATE);
+  try {
+    let samples = previews.get(key);
+    if (!samples) {
+      setStatus(`Preparing a sample of ${voiceLabel(voice)}…`);
+      const text = PREVIEW_TEXT[voice.language] || PREVIEW_TEXT['en-us'];
+      const result = await app.koe.synthesize({ text, voice: voice.id, speed: Number(els.speed.value), backend: els.backend.value, wav: false,
+        onProgress: (p) => { if (app.previewing) showProgress(p); } });
+      samples = result.samples;
+      previews.set(key, samples);
+    }
+    app.player.pause();
+    app.previewPlayer.load(samples, SAMPLE_RATE);
+    setStatus(`Playing a sample of ${voiceLabel(voice)}.`);
+  } catch (error) {
+    showError(`No sample of ${voiceLabel(voice)}: ${error.message}`);
+  } finally {
+    app.previewing = false;
+    els.preview.disabled = false;
+    els.generate.disabled = !!app.run;
+  }
+}
+
+els.preview.addEventListener('click', preview);
+
+els.share.addEventListener('click', async () => {
+  const link = shareLink(location, { text: els.text.value, voice: els.voice.value, speed: Number(els.speed.value), lang: els.lang.value });
+  els['share-link'].value = link.url;
+  els['share-box'].hidden = false;
+  const what = `${link.textIncluded ? 'The link carries the text, voice and speed.'
+    : 'The text is too long for a link: it carries the voice and speed only.'} The text stays in the link's #fragment, which browsers do not send to servers.`;
+  els['share-note'].textContent = what;
+  els['share-link'].select();
+  try {
+    // The clipboard may ask for permission (or never answer): the link is shown to copy by hand meanwhile.
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(link.url);
+      els['share-note'].textContent = `Copied. ${what}`;
+    }
+  } catch { /* no clipboard permission */ }
+});
+
+// --- blends -----------------------------------------------------------------------------------------
+
+app.blender = new BlendBuilder({
+  rows: els['blend-rows'], add: els['blend-add'], spec: els['blend-spec'], use: els['blend-use'], save: els['blend-save'], name: els['blend-name'],
+}, {
+  onuse: (blend) => {
+    if (!app.blends.some((b) => b.spec === blend.spec)) app.blends.push(blend);
+    fillVoicePicker(els.voice, app.voices, { selected: blend.spec, blends: app.blends, unavailable: app.unavailable });
+    updateCustomButtons();
+    updateLanguageLabel();
+    setStatus(`Selected ${blend.label} (${blend.spec}).`);
+  },
+  onsave: async ({ name, components }) => {
+    try {
+      const recipe = await app.customVoices.addShared({ name, components });
+      await refreshVoices(recipe.id);
+      store.set('voice', recipe.id);
+      els['blend-name'].value = '';
+      voiceStatus(`Saved the blend as the custom voice “${recipe.name}”. It is selected above.`);
+    } catch (error) {
+      voiceStatus(`Could not save the blend: ${error.message}`, 'error');
+    }
+  },
+});
+
 // --- custom voices ----------------------------------------------------------------------------------
+
+/** Messages about the voice library, next to its buttons (not in another card). */
+function voiceStatus(message, kind = 'info', undo = null) {
+  els['voice-status'].textContent = message;
+  els['voice-status'].dataset.kind = kind;
+  app.undo = undo;
+  els['voice-undo'].hidden = !undo;
+}
 
 els['ref-import'].addEventListener('change', async () => {
   const file = els['ref-import'].files[0];
@@ -404,23 +913,35 @@ els['ref-import'].addEventListener('change', async () => {
   if (!file) return;
   try {
     const added = await app.customVoices.importFile(file);
-    fillVoices(await app.koe.voices(), added[0]);
-    setStatus(`Imported ${added.length} custom voice${added.length === 1 ? '' : 's'}.`);
+    await refreshVoices(added[0]);
+    const names = added.map((id) => `“${app.customVoices.get(id).name}”`).join(', ');
+    voiceStatus(`Imported ${added.length} custom voice${added.length === 1 ? '' : 's'}: ${names}.`);
   } catch (error) {
-    showError(`Import failed: ${error.message}`);
+    voiceStatus(`Import failed: ${error.message}`, 'error');
   }
 });
 els['ref-export'].addEventListener('click', () => {
-  try { app.customVoices.exportVoice(els.voice.value); } catch (error) { showError(error.message); }
+  try { app.customVoices.exportVoice(els.voice.value); } catch (error) { voiceStatus(error.message, 'error'); }
 });
 els['ref-delete'].addEventListener('click', async () => {
   const id = els.voice.value;
   try {
-    await app.customVoices.remove(id);
-    fillVoices(await app.koe.voices(), null);
-    setStatus(`Deleted the custom voice ${id}.`);
+    const removed = await app.customVoices.remove(id);
+    await refreshVoices(null);
+    voiceStatus(`Deleted the custom voice “${removed.recipe.name}”.`, 'info', removed);
   } catch (error) {
-    showError(error.message);
+    voiceStatus(error.message, 'error');
+  }
+});
+els['voice-undo'].addEventListener('click', async () => {
+  const undo = app.undo;
+  if (!undo) return;
+  try {
+    const recipe = await app.customVoices.undo(undo);
+    await refreshVoices(recipe.id);
+    voiceStatus(`Restored the custom voice “${recipe.name}”.`);
+  } catch (error) {
+    voiceStatus(error.message, 'error');
   }
 });
 
@@ -457,8 +978,6 @@ function setReference(reference) {
   app.reference = reference;
   els['ref-create'].disabled = !reference || app.creating;
 }
-
-const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
 /** An AudioContext at 16 kHz, the speaker encoder's rate (the browser resamples the microphone);
  * the device's rate where a browser cannot record at another rate (then resampled after). */
@@ -568,9 +1087,11 @@ async function createVoice() {
       signal: controller.signal,
       onProgress: (p) => {
         app.voiceRun.progress.push({ ...p, atMs: performance.now() - app.voiceRun.started });
-        els['ref-progress'].max = Math.max(1, p.total);
-        els['ref-progress'].value = p.step;
-        refStatus(`Matching the voice… step ${p.step} of ${Math.max(p.step, p.total)}, best similarity ${p.best_score.toFixed(3)} `
+        if (controller.signal.aborted) return; // "Stopping…" stays until the search has stopped
+        // Progress by the time budget: the number of measurements is an estimate that moves.
+        els['ref-progress'].max = Math.max(1, p.budget_s);
+        els['ref-progress'].value = Math.min(p.elapsed_s, p.budget_s);
+        refStatus(`Matching the voice… ${p.step} measurement${p.step === 1 ? '' : 's'}, best similarity ${p.best_score.toFixed(3)} `
           + `(${Math.round(p.elapsed_s)} of ${Math.round(p.budget_s)} s)`);
       },
     });
@@ -584,7 +1105,7 @@ async function createVoice() {
     } catch (error) {
       kept = ` But: ${error.message}`;
     }
-    fillVoices(await app.koe.voices(), recipe.id);
+    await refreshVoices(recipe.id);
     store.set('voice', recipe.id);
     const score = recipe.score != null ? `, similarity ${recipe.score.toFixed(3)}` : '';
     refStatus(`Created “${recipe.name}” from ${recipe.seconds.toFixed(1)} s of speech in ${(totalMs / 1000).toFixed(1)} s`
@@ -603,6 +1124,8 @@ els['ref-create'].addEventListener('click', createVoice);
 els['ref-cancel'].addEventListener('click', () => {
   if (app.voiceRun) {
     app.voiceRun.controller.abort();
+    els['ref-cancel'].disabled = true;
+    els['ref-progress'].removeAttribute('value');
     refStatus('Stopping the search (keeping the best match so far)…');
   }
 });
@@ -611,10 +1134,10 @@ els['ref-rename'].addEventListener('click', async () => {
   try {
     const renamed = await app.customVoices.rename(id, els['ref-name'].value);
     els['ref-name'].value = '';
-    fillVoices(await app.koe.voices(), id);
-    refStatus(`Renamed the custom voice to “${renamed.name}”.`);
+    await refreshVoices(id);
+    voiceStatus(`Renamed the custom voice to “${renamed.name}”.`);
   } catch (error) {
-    refStatus(error.message, 'error');
+    voiceStatus(error.message, 'error');
   }
 });
 

@@ -76,6 +76,13 @@ export class CustomVoices {
     return renamed;
   }
 
+  /** A recipe made in the page (a blend: {name, components: [{voice, weight}]}), validated, given a free id and kept. */
+  async addShared(raw) {
+    const recipe = await this.koe.importRecipe(raw, this.recipes.map((r) => r.id));
+    await this.apply([...this.recipes, recipe]);
+    return recipe;
+  }
+
   /** Import a voice file (one recipe or a list); returns the new voices' ids. */
   async importFile(file) {
     let data;
@@ -99,8 +106,21 @@ export class CustomVoices {
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }
 
+  /** Delete a voice; returns what undo() needs to put it back (at its place). */
   async remove(id) {
-    if (!this.has(id)) throw new Error('Select a custom voice to delete.');
+    const index = this.recipes.findIndex((r) => r.id === id);
+    if (index < 0) throw new Error('Select a custom voice to delete.');
+    const recipe = this.recipes[index];
     await this.apply(this.recipes.filter((r) => r.id !== id));
+    return { recipe, index };
+  }
+
+  /** Put back a deleted voice (what remove() returned), unless its id was taken since. */
+  async undo({ recipe, index }) {
+    if (this.has(recipe.id)) throw new Error(`A voice with the id ${recipe.id} exists again; the deleted one was not restored.`);
+    const recipes = [...this.recipes];
+    recipes.splice(Math.min(index, recipes.length), 0, recipe);
+    await this.apply(recipes);
+    return recipe;
   }
 }
