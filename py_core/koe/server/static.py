@@ -62,6 +62,7 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
+    "X-Koe-Server": "1",  # the page asks /health (LLM proxy?) only where this is set: a static host is never asked
 }
 
 API_PREFIXES = ("/v1/", "/llm/")
