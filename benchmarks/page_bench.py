@@ -109,7 +109,8 @@ def section_load(server: StaticServer, reloads: int) -> dict:
     with Browser() as browser:
         server.reset()
         cold_s, info = open_page(server, browser)
-        out["cold"] = {"s": cold_s, "bytes": server.bytes_sent, "loadMs": info.get("loadMs"), "phases": info.get("phases")}
+        out["cold"] = {"s": cold_s, "bytes": server.bytes_sent, "loadMs": info.get("loadMs"), "phases": info.get("phases"),
+                       "python": info.get("pythonStart")}
         # First audio of a sentence right after ready (warm-up may still be running: that counts).
         first = browser.evaluate(STREAM, {"text": SENTENCE}, timeout=600)
         out["cold"]["first_audio_after_ready_s"] = first["ttfa"] / 1000
@@ -121,7 +122,8 @@ def section_load(server: StaticServer, reloads: int) -> dict:
             browser.call("await ctx.page.reload({ waitUntil: 'load' });")
             again = browser.wait_ready(timeout=600)
             warm = {"s": time.perf_counter() - started, "bytes": server.bytes_sent, "loadMs": again.get("loadMs"),
-                    "phases": again.get("phases")}
+                    "phases": again.get("phases"), "python": again.get("pythonStart"),
+                    "files": sorted({p for _, p, _ in server.requests})[:20]}
             first = browser.evaluate(STREAM, {"text": SENTENCE}, timeout=600)
             warm["first_audio_after_ready_s"] = first["ttfa"] / 1000
             wait_warmed(browser)
@@ -134,10 +136,10 @@ def report_load(r: dict) -> None:
         return ", ".join(f"{k} {v / 1000:.2f}" for k, v in (p or {}).items()) or "(no breakdown in this build)"
     c = r["cold"]
     log(f"  cold: {c['s']:.1f} s to ready ({c['bytes'] / 1e6:.1f} MB), first audio of a sentence {c['first_audio_after_ready_s']:.2f} s after ready")
-    log(f"        phases (s, from the worker's start): {phases(c['phases'])}")
+    log(f"        phases (s, from the worker's start): {phases(c['phases'])}; Python: {c.get('python')}")
     for w in r["warm"]:
         log(f"  warm: {w['s']:.1f} s to ready ({w['bytes'] / 1e6:.2f} MB), first audio {w['first_audio_after_ready_s']:.2f} s after ready")
-        log(f"        phases: {phases(w['phases'])}")
+        log(f"        phases: {phases(w['phases'])}; Python: {w.get('python')}" + (f"; fetched {w['files']}" if w["bytes"] else ""))
 
 
 # --- synthesis -------------------------------------------------------------------------------------
@@ -238,15 +240,17 @@ def report_stop(r: dict) -> None:
 
 ORT_PAGE = "<!doctype html><meta charset=utf-8><title>ort bench</title>"
 
-ORT_CREATE = """async ({ modelPath, options, threads, build }) => {
-  if (window.__plain) window.__plain.terminate();
-  window.__plain = new Worker('/bench/ort-worker.mjs', { type: 'module' });
-  window.__ask = (msg) => new Promise((resolve) => { window.__plain.onmessage = (e) => resolve(e.data); window.__plain.postMessage(msg); });
-  return await window.__ask({ type: 'create', modelUrl: new URL('/' + modelPath, location.href).href, options, threads, backend: 'wasm', build });
+ORT_CREATE = """async ({ key, modelPath, options, threads, build, level }) => {
+  window.__plain = window.__plain || {};
+  if (window.__plain[key]) window.__plain[key].terminate();
+  const worker = window.__plain[key] = new Worker('/bench/ort-worker.mjs', { type: 'module' });
+  worker.ask = (msg) => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); worker.postMessage(msg); });
+  return await worker.ask({ type: 'create', modelUrl: new URL('/' + modelPath, location.href).href, options, threads, backend: 'wasm', build, level });
 }"""
 
-ORT_RUN = """async ({ chunks }) => await window.__ask({ type: 'run', chunks })"""
+ORT_RUN = """async ({ key, chunks }) => await window.__plain[key].ask({ type: 'run', chunks })"""
 
+ORT_CLOSE = """() => { for (const w of Object.values(window.__plain || {})) w.terminate(); window.__plain = {}; }"""
 
 def recorded_inputs(model_path: str, options: dict, text: str) -> list[dict]:
     """The model inputs (per chunk) of ``text`` with af_heart, from the native engine (the same as the browser's)."""
@@ -274,7 +278,9 @@ def ort_extra() -> dict[str, Path]:
     return extra
 
 
-def section_ort(models: list[str], builds: list[str], threads: list[int], runs: int) -> dict:
+def section_ort(models: list[str], builds: list[str], threads: list[int], runs: int, levels: list[str]) -> dict:
+    """Every build at a thread count is created, then their runs alternate (A B A B ...), so that a
+    change of load on a shared machine hits them alike."""
     manifest = json.loads((PUBLIC / "koe-manifest.json").read_text())
     variants = {m["key"]: m for m in manifest["models"] if m["path"] in manifest["files"]}
     rows = []
@@ -289,29 +295,49 @@ def section_ort(models: list[str], builds: list[str], threads: list[int], runs: 
                 continue
             variant = variants[model]
             chunks = recorded_inputs(variant["path"], variant["options"], PARAGRAPH)
-            for build in builds:
-                for n in threads or list(range(1, cores + 1)):
-                    created = browser.evaluate(ORT_CREATE, {"modelPath": variant["path"], "options": variant["options"],
-                                                            "threads": n, "build": build}, timeout=900)
-                    if "error" in created:
-                        rows.append({"model": model, "build": build, "threads": n, "error": created["error"].splitlines()[0][:200]})
+            for n in threads or list(range(1, cores + 1)):
+                created = {}
+                for build in builds:
+                    c = browser.evaluate(ORT_CREATE, {"key": build, "modelPath": variant["path"], "options": variant["options"],
+                                                      "threads": n, "build": build}, timeout=900)
+                    if "error" in c:
+                        rows.append({"model": model, "build": build, "threads": n, "error": c["error"].splitlines()[0][:200]})
                         log(f"  {model} {build} x{n}: {rows[-1]['error']}")
-                        continue
-                    times = []
-                    for _ in range(runs + 1):
-                        result = browser.evaluate(ORT_RUN, {"chunks": chunks}, timeout=900)
+                    else:
+                        created[build] = c
+                times: dict[str, list[float]] = {b: [] for b in created}
+                samples = 0
+                for _ in range(runs + 1):
+                    for build in created:
+                        result = browser.evaluate(ORT_RUN, {"key": build, "chunks": chunks}, timeout=900)
                         if "error" in result:
                             raise RuntimeError(result["error"])
-                        times.append(result["ms"])
-                    audio_s = result["samples"] / 24000
-                    row = {"model": model, "build": build, "threads": n, "init_ms": created["initMs"], "create_ms": created["createMs"],
-                           "first_ms": times[0], "best_ms": min(times[1:]), "median_ms": statistics.median(times[1:]),
-                           "audio_s": audio_s, "rtf": min(times[1:]) / 1000 / audio_s}
+                        times[build].append(result["ms"])
+                        samples = result["samples"]
+                browser.evaluate(ORT_CLOSE)
+                audio_s = samples / 24000
+                for build, c in created.items():
+                    t = times[build]
+                    row = {"model": model, "build": build, "threads": n, "init_ms": c["initMs"], "create_ms": c["createMs"],
+                           "first_ms": t[0], "best_ms": min(t[1:]), "median_ms": statistics.median(t[1:]),
+                           "audio_s": audio_s, "rtf": min(t[1:]) / 1000 / audio_s}
                     rows.append(row)
                     log(f"  {model} {build:8} x{n}: runtime init {row['init_ms']:.0f} ms, session {row['create_ms']:.0f} ms, "
                         f"first run {row['first_ms'] / 1000:.2f} s, best {row['best_ms'] / 1000:.2f} s, median {row['median_ms'] / 1000:.2f} s "
                         f"(RTF {row['rtf']:.2f}, {audio_s:.1f} s of audio)")
-        browser.evaluate("() => window.__plain && window.__plain.terminate()")
+            for level in levels:
+                n = max(threads or [cores])
+                c = browser.evaluate(ORT_CREATE, {"key": "level", "modelPath": variant["path"], "options": variant["options"],
+                                                  "threads": n, "build": builds[0], "level": level}, timeout=900)
+                if "error" in c:
+                    log(f"  {model} graph optimization '{level}': {c['error'].splitlines()[0][:200]}")
+                    continue
+                t = [browser.evaluate(ORT_RUN, {"key": "level", "chunks": chunks}, timeout=900)["ms"] for _ in range(2)]
+                browser.evaluate(ORT_CLOSE)
+                rows.append({"model": model, "build": builds[0], "threads": n, "level": level, "create_ms": c["createMs"],
+                             "first_ms": t[0], "best_ms": min(t)})
+                log(f"  {model} {builds[0]} x{n}, graph optimization '{level}': session {c['createMs']:.0f} ms, runs "
+                    f"{t[0] / 1000:.2f} s, {t[1] / 1000:.2f} s")
     return {"cores": cores, "rows": rows}
 
 
@@ -422,6 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="int8w,int8")
     parser.add_argument("--builds", default="plain,asyncify")
     parser.add_argument("--threads", default="", help="comma-separated thread counts for 'ort' (default 1..cores)")
+    parser.add_argument("--levels", default="", help="comma-separated graph optimization levels to time for 'ort' "
+                                                     "(all, extended, basic, disabled; default none)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
     args = parser.parse_args(argv)
     why = browser_requirements()
@@ -446,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             elif section == "ort":
                 threads = [int(t) for t in args.threads.split(",") if t.strip()]
                 results[section] = section_ort([m for m in args.models.split(",") if m], [b for b in args.builds.split(",") if b],
-                                               threads, args.runs or 3)
+                                               threads, args.runs or 3, [lv for lv in args.levels.split(",") if lv])
             elif section == "memory":
                 results[section] = section_memory(server, args.runs or 50)
             elif section == "languages":

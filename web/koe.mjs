@@ -56,6 +56,8 @@ export class Koe {
    * @param {number} [options.probeCapMs=30000] Auto's cap on comparing WebGPU with the CPU
    * @param {boolean} [options.probeFallbackAdapter=false] let Auto probe a software WebGPU adapter
    *   (which it otherwise rules out at once: always slower than WebAssembly); for tests
+   * @param {boolean} [options.pythonSnapshot=true] start Python from a memory snapshot cached by an
+   *   earlier visit (about 0.3 s instead of 2-4 s; false boots it from scratch: benchmarks)
    * @param {'voices'|'all'} [options.offline='voices'] what to cache in the background after the
    *   first synthesis: every preset voice's pack, or also every language's files (see offlineStatus)
    *
@@ -276,6 +278,17 @@ export class Koe {
   async phonemize({ text, voice, lang } = {}) {
     await this.ready;
     return this._call('phonemize', { text, voice, lang });
+  }
+
+  /**
+   * Captions of a clip: `words` as stream chunks and synthesize() give them (times in seconds of
+   * the clip's audio, char offsets in `text`) -> a WebVTT (`format` 'vtt') or SRT ('srt') string,
+   * made by koe.captions as `koe say --timestamps out.vtt` makes them (readable cues, at most 42
+   * characters a line). Rejects with a KoeError (code invalid_words) for words it cannot read.
+   */
+  async captions(words, text, format = 'vtt') {
+    await this.ready;
+    return this._call('captions', { words, text, format });
   }
 
   /** Worker-side counters: bytes fetched, sessions, threads, load phases, model worker restarts, memory. */

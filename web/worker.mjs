@@ -7,15 +7,16 @@
 // logic lives in JavaScript.
 //
 // Start-up overlaps everything that can: the CPU worker starts onnxruntime-web and creates the
-// Kokoro session (and the English G2P network's) while Pyodide boots here; the default voice's
-// dictionary and pack are fetched meanwhile. `info.phases` says when each step ended.
-import { loadPyodide } from './pyodide/pyodide.mjs';
-import { AssetFetcher } from './worker/fetch.mjs';
+// Kokoro session (and the English G2P network's) while Pyodide starts here (from a memory
+// snapshot after the first visit: worker/python.mjs); the default voice's dictionary and pack are
+// fetched meanwhile. `info.phases` says when each step ended (ms since the worker started).
+import { AssetFetcher, cacheNameOf } from './worker/fetch.mjs';
 import { CpuSessions } from './worker/cpu-sessions.mjs';
 import { OrtBridge } from './worker/ort-bridge.mjs';
 import { Backends, engineBackend } from './worker/backends.mjs';
 import { Packages } from './worker/packages.mjs';
 import { OfflineCache } from './worker/offline.mjs';
+import { startPython } from './worker/python.mjs';
 
 const BASE = new URL('./', import.meta.url);
 const PYODIDE_FILES = ['pyodide/pyodide.asm.mjs', 'pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'pyodide/pyodide-lock.json'];
@@ -33,6 +34,8 @@ let threads = 1;
 let variant = null;
 let warmed = false;
 let options = {};
+/** How Python started: 'restored' (from the cached snapshot), 'made' (booted, snapshot taken) or 'none'. */
+let pythonStart = null;
 const phases = {};
 /** The request being served (synthesis or voice search): {id, kind, backend}. */
 let current = null;
@@ -85,18 +88,17 @@ async function init(opts) {
   }
 
   progress('python', { message: 'Starting Python…' });
-  pyodide = await loadPyodide({
-    indexURL: new URL('pyodide/', BASE).href,
-    lockFileURL: new URL('pyodide/pyodide-lock.json', BASE).href,
-    stdout: (line) => console.log('[py]', line),
-    stderr: (line) => console.warn('[py]', line),
-  });
-  assets.done(PYODIDE_FILES);
-  mark('pyodide');
-  packages = new Packages(pyodide, manifest, assets);
-  await packages.install(['num2words', 'koe']);
-  assets.done(wheelFiles);
-  mark('wheels');
+  packages = new Packages(manifest, assets);
+  const python = await startPython(BASE, cacheNameOf(manifest, 'koe.mjs'), async (py) => {
+    mark('pyodide');
+    assets.done(PYODIDE_FILES);
+    packages.attach(py);
+    await packages.install(['num2words', 'koe']);
+    assets.done(wheelFiles);
+    mark('wheels');
+  }, { useSnapshot: opts.pythonSnapshot !== false });
+  ({ pyodide } = python);
+  pythonStart = python.snapshot;
   const browser = pyodide.pyimport('koe.runtimes.browser');
   host = browser.BrowserHost(bridge, JSON.stringify(manifest));
   browser.destroy();
@@ -118,7 +120,7 @@ async function init(opts) {
   return {
     build: manifest.build, model: variant.key, modelPath: variant.path, modelOptions: variant.options, threads, crossOriginIsolated: isolated,
     loadMs, phases: { ...phases }, bytes: assets.stats.bytes, bytesFromCache: assets.stats.fromCache, voices, ...decision,
-    runtimes: manifest.runtimes, rules: manifest.rules, ortBuild: cpuOrt.bundle,
+    runtimes: manifest.runtimes, rules: manifest.rules, ortBuild: cpuOrt.bundle, pythonStart,
   };
 }
 
@@ -249,6 +251,27 @@ phonemize`);
   }
 }
 
+/** Captions of a clip's words (koe.captions: the same code as the CLI's --timestamps out.vtt). */
+let captioner = null;
+function captions(msg) {
+  if (!captioner) {
+    captioner = pyodide.runPython(`
+import json
+from koe.captions import srt, webvtt
+from koe.timestamps import WordTiming
+
+def captions(words_json, text, fmt):
+    try:
+        words = [WordTiming(**w) for w in json.loads(words_json)]
+    except (TypeError, ValueError) as error:
+        return json.dumps({"error": f"These are not word timings: {error}", "code": "invalid_words"})
+    return json.dumps({"captions": (srt if fmt == "srt" else webvtt)(words, text or None)}, ensure_ascii=False)
+captions`);
+  }
+  const out = JSON.parse(captioner(JSON.stringify(msg.words || []), String(msg.text ?? ''), msg.format === 'srt' ? 'srt' : 'vtt'));
+  return out.error ? out : out.captions;
+}
+
 /** What stats() reports about the worker's memory: Pyodide's WebAssembly heap. */
 function memory() {
   const heap = pyodide && pyodide._module && pyodide._module.HEAPU8;
@@ -316,6 +339,9 @@ self.onmessage = (event) => {
       break;
     case 'synthesize':
       serial(() => synthesize(msg).catch(fail));
+      break;
+    case 'captions':
+      answer(msg, () => captions(msg));
       break;
     case 'phonemize':
       reply(msg, () => phonemize(msg));

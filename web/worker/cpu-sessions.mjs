@@ -85,9 +85,12 @@ export class CpuSessions {
       const entry = this.sessions.get(key);
       if (!entry) return Promise.reject(new Error('this model session was released'));
       created = (async () => {
+        const begun = performance.now();
         const bytes = typeof entry.source === 'string' ? await this.load(entry.source) : entry.source.slice();
+        const loadMs = performance.now() - begun;
         await this.started;
-        return this.call({ type: 'create', key, model: bytes, options: entry.options }, [bytes.buffer]);
+        const info = await this.call({ type: 'create', key, model: bytes, options: entry.options }, [bytes.buffer]);
+        return { ...info, loadMs };
       })();
       created.catch(() => this.created.get(key) === created && this.created.delete(key));
       this.created.set(key, created);
@@ -128,8 +131,13 @@ export class CpuSessions {
     if (this.restarts.length > 20) this.restarts.shift();
     const generation = this.generation + 1;
     try {
-      await Promise.all(eager.map((key) => this.ensure(key)));
-      if (this.generation === generation) record.ms = performance.now() - started;
+      const [init, ...sessions] = await Promise.all([this.started, ...eager.map((key) => this.ensure(key))]);
+      if (this.generation === generation) {
+        record.ms = performance.now() - started;
+        record.initMs = init.initMs; // onnxruntime-web's start in the new worker
+        record.loadMs = Math.max(...sessions.map((s) => s.loadMs)); // the model's bytes from the cache
+        record.createMs = sessions.reduce((n, s) => n + s.createMs, 0); // creating the sessions
+      }
     } catch (failure) {
       record.error = failure.message;
     }

@@ -12,17 +12,21 @@ const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export class Packages {
   /**
-   * @param {object} pyodide
    * @param {object} manifest  koe-manifest.json
    * @param {import('./fetch.mjs').AssetFetcher} assets
    */
-  constructor(pyodide, manifest, assets) {
-    this.pyodide = pyodide;
+  constructor(manifest, assets) {
     this.manifest = manifest;
     this.assets = assets;
+    this.pyodide = null;
     this.installed = new Set();
-    this.sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
     this.installs = []; // {packages, language, bytes, downloadedBytes, ms}: what each install cost
+  }
+
+  /** Install into this Pyodide from now on. */
+  attach(pyodide) {
+    this.pyodide = pyodide;
+    this.sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
   }
 
   /** The wheel of a package: {file, sha256?, requires?}. */
