@@ -305,11 +305,19 @@ def test_read_along_history_and_downloads_named_after_the_voice(browser):
         const saving = ctx.page.waitForEvent('download');
         await ctx.page.getByTestId('download').click();
         const file = await saving;
-        return { name: file.suggestedFilename(), history: await ctx.page.evaluate(() => [...document.querySelectorAll('[data-testid=history] .clip-title')].map((e) => e.textContent)),
+        const captioning = ctx.page.waitForEvent('download');
+        await ctx.page.getByTestId('captions').click();
+        const vtt = await captioning;
+        const captions = { name: vtt.suggestedFilename(), text: (await import('node:fs')).readFileSync(await vtt.path(), 'utf8') };
+        return { captions, name: file.suggestedFilename(), history: await ctx.page.evaluate(() => [...document.querySelectorAll('[data-testid=history] .clip-title')].map((e) => e.textContent)),
           images: await ctx.page.evaluate(() => document.querySelectorAll('img').length) };
     """)
     assert download["name"] == "img src=x onerror=alert(1) - One, two, three, four, five, six.wav", download
     assert download["history"] == [f"{HOSTILE} - {READ_TEXT}"] and download["images"] == 0
+    # Captions beside it: WebVTT made by the engine (koe.captions), the cue text as written.
+    captions = download["captions"]
+    assert captions["name"] == "img src=x onerror=alert(1) - One, two, three, four, five, six.vtt", captions
+    assert captions["text"].startswith("WEBVTT") and READ_TEXT in captions["text"], captions
 
     # Rename the clip in the history: its downloads follow the new name.
     renamed = browser.call("""
