@@ -120,6 +120,77 @@ def test_loaded_page_state(browser, server):
     assert limits == {"min": str(rules["min_speed"]), "max": str(rules["max_speed"])}
 
 
+PLAYER = """async () => {
+  // The page's player on synthetic chunks (a tone), with the real AudioContext: the start rule,
+  // then pause, seek and resume while chunks keep coming, a stall counted, and the end.
+  const { ClipPlayer } = await import('./app/player.mjs');
+  const tone = (seconds) => Float32Array.from({ length: Math.round(seconds * 24000) }, (_, i) => 0.05 * Math.sin(i / 8));
+  const wait = async (ok) => { for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 20)); return ok(); };
+  const out = {};
+
+  // Faster than real time (0.5 s to make 1 s): it starts with the first chunk.
+  const fast = new ClipPlayer();
+  await fast.unlock(24000);
+  fast.beginStream(() => 10);
+  fast.append(tone(1), 24000, 0.5);
+  out.fast = fast.state;
+  fast.stop();
+
+  // Slower than real time (2 s per 1 s of audio), 6 s still to come: it waits ("buffering") until
+  // the queue covers the rest, then plays.
+  const p = new ClipPlayer();
+  await p.unlock(24000);
+  let remaining = 6;
+  p.beginStream(() => remaining);
+  p.append(tone(1), 24000, 2);
+  out.slow = { state: p.state, need: p.neededAhead(), rtf: p.rtf };
+  remaining = 1;
+  p.append(tone(9), 24000, 18);
+  out.started = p.state;
+
+  // Pause, seek back, resume; a chunk arrives while playing and the clip grows.
+  await wait(() => p.currentTime > 0.2);
+  p.pause();
+  out.paused = { state: p.state, position: p.currentTime };
+  p.seek(0.1);
+  out.seeked = { state: p.state, position: p.currentTime };
+  p.play();
+  out.resumed = p.state;
+  p.append(tone(0.5), 24000, 1);
+  out.grown = p.duration;
+
+  // Near the end of what has arrived, with more to come than it has: it waits rather than run dry.
+  p.seek(p.duration - 0.15);
+  out.short = p.state;
+  // The estimate said nothing was left, but a chunk is late: it plays into the end, the stall is
+  // counted and it buffers; then the last chunk, and the end.
+  remaining = 0;
+  p.seek(p.duration - 0.4);
+  out.playingToEnd = p.state;
+  out.stalled = await wait(() => p.state === 'buffering');
+  out.stalls = p.stats.stalls;
+  p.append(tone(0.2), 24000, 0.1);
+  p.finish();
+  out.ended = await wait(() => p.state === 'ended');
+  out.end = { position: p.currentTime, duration: p.duration };
+  p.stop();
+  return out;
+}"""
+
+
+def test_player_schedules_pauses_and_seeks_while_streaming(browser):
+    out = browser.evaluate(PLAYER, timeout=120)
+    assert out["fast"] == "playing", out
+    assert out["slow"]["state"] == "buffering" and out["slow"]["rtf"] == 2 and out["slow"]["need"] > 6, out
+    assert out["started"] == "playing", out
+    assert out["paused"]["state"] == "paused" and out["paused"]["position"] > 0.2, out
+    assert out["seeked"] == {"state": "paused", "position": 0.1}, out
+    assert out["resumed"] == "playing" and out["grown"] == 10.5, out
+    assert out["short"] == "buffering" and out["playingToEnd"] == "playing", out
+    assert out["stalled"] and out["stalls"] == 1, out
+    assert out["ended"] and out["end"]["position"] == out["end"]["duration"] == 10.7, out
+
+
 def test_voices_grouped_by_language_and_script_mismatch_warned(browser):
     picker = browser.evaluate("""() => [...document.querySelectorAll('[data-testid=voice] optgroup')].map((g) => ({
         label: g.label, options: [...g.querySelectorAll('option')].map((o) => [o.value, o.textContent]) }))""")
