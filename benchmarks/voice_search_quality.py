@@ -259,6 +259,8 @@ def run(args: argparse.Namespace) -> int:
         wanted = set(args.only.split(","))
         references = [r for r in references if r[0] in wanted or (r[3] and r[3] in wanted)]
 
+    search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight))
+                      if v is not None}
     rows = []
     for label, clone_path, held_path, left_out in references:
         started = time.monotonic()
@@ -287,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
 
             result = run_sync(search_voice(engine, encoder, embedding, basis=basis, language=language,
                                            budget_s=budgets[-1], progress=keep_best, seed=args.seed,
-                                           sigma=args.sigma, distance_weight=args.distance_weight))
+                                           **search_options))
             snapshots[budgets[-1]] = (result.voice, result.similarity, result.evaluations)
             searched = {}
             for budget in budgets:
@@ -372,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated reference names (e.g. librivox,af_sky)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sigma", type=float, default=None, help="the search's first step (default: its own)")
-    parser.add_argument("--distance-weight", type=float, default=0.0, help="the search's pull toward its start")
+    parser.add_argument("--distance-weight", type=float, default=None,
+                        help="the search's pull toward its start (default: its own)")
     parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--table", action="store_true", help="print the table of the last run and exit")

@@ -19,13 +19,14 @@ overrun by more than one candidate, and a result can be refined by passing it as
 ``start``. Candidates are synthesized with an explicit style through the engine's own
 front end and model call (:meth:`Koe.aplan`, :meth:`Koe.infer`): no voice needs to be
 registered to be heard. ``benchmarks/voice_search_quality.py`` measures what it achieves
-with a speaker encoder it never sees. First measurement (300 s each on a heavily shared
-2-core machine, 29-46 candidates): the shipped encoder's similarity on the probes rises
-by 0.03-0.14 for every reference, but the independent encoder on held-out sentences
-agrees only for some (a Piper voice +0.05, a LibriVox reader +0.04 over the preset mix)
-and disagrees for others (telephone-quality recordings, two left-out presets): on
-average no better than the best single preset. The shipped encoder is a weak guide
-among voices that are already close; treat this search as experimental.
+with a speaker encoder it never sees. First measurements (300 s each on a heavily shared
+2-core machine, 29-77 candidates): with large free steps (sigma 0.6, no pull) the shipped
+encoder's similarity on the probes rose for every reference, but the independent encoder
+on held-out sentences agreed only for some and on average the result was no better than
+the best single preset (8 references), with a worse word error rate. Smaller steps and a
+pull toward the start (the defaults here) gave +0.05 over the best single preset and a
+word error rate near af_heart's on 3 of those references (chosen after the first run, so
+optimistic). The shipped encoder is a weak guide among voices that are already close.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from array import array
 from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Sequence
 
+from .joins import join
 from .speaker import SpeakerEncoder, cosine, mean_embedding
 from .style_space import StyleBasis, StyleVoice, normalized, style_row
 
@@ -47,14 +49,15 @@ PROBE_TEXTS = ("Rice is often served in round bowls.",
                "A pot of tea helps to pass the evening, she said.")
 DEFAULT_BUDGET_S = 120.0
 MAX_BUDGET_S = 600.0
-SIGMA = 0.6                     # first step size, in standard deviations of the presets
-REFINE_SIGMA = 0.3              # first step size when continuing from a previous voice
+SIGMA = 0.3                     # first step size, in standard deviations of the presets
+REFINE_SIGMA = 0.2              # first step size when continuing from a previous voice
 POPULATION = 8                  # candidates per generation
 CONSISTENCY_SLACK = 0.05        # how much less alike the two sentences may sound than with the start voice
 DURATION_RATIO = 1.25           # speaking time may change by this factor either way
 LEVEL_DB = 6.0                  # loudness may change this much either way
 PENALTY_WEIGHT = 1.0            # score lost per unit past a limit (cosine, log-ratio, dB / 20)
 FREE_DISTANCE = 1.5             # the start's neighbourhood (standard deviations) a move may explore freely
+DISTANCE_WEIGHT = 0.03          # score lost per standard deviation beyond it (keeps voices near natural ones)
 
 
 # --- the evolution strategy -----------------------------------------------------------------------
@@ -133,7 +136,7 @@ class SepCMA:
 class ProbeSpeaker:
     """Speaks fixed sentences with any :class:`StyleVoice` (the engine's front end runs once)."""
 
-    def __init__(self, engine, plans: list[list[tuple[list[int], int]]]) -> None:
+    def __init__(self, engine, plans: list[list[tuple[list[int], str | None, str | None]]]) -> None:
         self.engine = engine
         self.plans = plans
 
@@ -142,23 +145,20 @@ class ProbeSpeaker:
         plans = []
         for text in texts:
             plan = await engine.aplan(text, lang=language)
-            chunks = []
-            for index, chunk in enumerate(plan.chunks):
-                pause = int(chunk.pause * engine.sample_rate) if index + 1 < len(plan.chunks) else 0
-                chunks.append((engine.vocab.encode(chunk.phonemes), pause))
-            plans.append(chunks)
+            last = len(plan.chunks) - 1
+            plans.append([(engine.vocab.encode(chunk.phonemes), plan.chunks[index - 1].boundary if index else None,
+                           chunk.boundary if index < last else None) for index, chunk in enumerate(plan.chunks)])
         return cls(engine, plans)
 
     async def speak(self, voice: StyleVoice, speed: float = 1.0) -> list[array]:
-        """One array of samples per sentence."""
+        """One array of samples per sentence, joined between chunks as the engine joins them."""
         out = []
         for chunks in self.plans:
             audio = array("f")
-            for ids, pause in chunks:
-                audio.extend(await self.engine.infer(ids, await style_row(self.engine.voice_bank, voice, len(ids)),
-                                                     speed))
-                if pause:
-                    audio.extend(array("f", bytes(4 * pause)))
+            for ids, before, after in chunks:
+                style = await style_row(self.engine.voice_bank, voice, len(ids))
+                joined, _ = join(await self.engine.infer(ids, style, speed), self.engine.sample_rate, before, after)
+                audio.extend(joined)
             out.append(audio)
         return out
 
@@ -266,7 +266,7 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
                        budget_s: float = DEFAULT_BUDGET_S, progress: ProgressCallback | None = None,
                        cancelled: Callable[[], "bool | Awaitable[bool]"] | None = None,
                        max_evaluations: int | None = None, seed: int = 0, sigma: float | None = None,
-                       population: int = POPULATION, distance_weight: float = 0.0,
+                       population: int = POPULATION, distance_weight: float = DISTANCE_WEIGHT,
                        probe_texts: Sequence[str] = PROBE_TEXTS) -> SearchResult:
     """The voice (preset mix plus style offset) whose speech sounds most like ``reference``.
 
