@@ -88,6 +88,14 @@ def test_first_chunk_is_smaller_than_the_rest(browser):
     assert len(sizes) >= 3, sizes
     assert all(sizes[0] < later for later in sizes[1:]), sizes
     assert page["chunks"][0]["n"] < min(c["n"] for c in page["chunks"][1:])
+    # The chunks' words make the same captions in the page as natively (koe.captions, issue 9).
+    from koe.captions import webvtt
+    from koe.timestamps import WordTiming
+
+    words = [w for c in page["chunks"] for w in c["words"]]
+    vtt = browser.evaluate("async ({ words, text }) => await window.koe.captions(words, text, 'vtt')",
+                           {"words": words, "text": PARAGRAPH})
+    assert vtt.startswith("WEBVTT") and vtt == webvtt([WordTiming(**w) for w in words], PARAGRAPH)
 
 
 STOP_THEN_GENERATE = """async ({ text, sentence }) => {

@@ -291,6 +291,16 @@ export class Koe {
     return this._call('captions', { words, text, format });
   }
 
+  /**
+   * Captions of a synthesis' `words` (as synthesize() or the stream's chunks give them) over its
+   * `text`: 'vtt' (WebVTT) or 'srt' text, or 'json' ({"words": [...]}); the same cues as
+   * `koe say --timestamps` (lines of at most 42 characters, a new cue after a sentence or a pause).
+   */
+  async captions(words, text, format = 'vtt') {
+    await this.ready;
+    return this._call('captions', { words, text, format });
+  }
+
   /** Worker-side counters: bytes fetched, sessions, threads, load phases, model worker restarts, memory. */
   async stats() {
     await this.ready;

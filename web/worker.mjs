@@ -16,7 +16,7 @@ import { OrtBridge } from './worker/ort-bridge.mjs';
 import { Backends, engineBackend } from './worker/backends.mjs';
 import { Packages } from './worker/packages.mjs';
 import { OfflineCache } from './worker/offline.mjs';
-import { startPython } from './worker/python.mjs';
+import { glue, startPython } from './worker/python.mjs';
 
 const BASE = new URL('./', import.meta.url);
 const PYODIDE_FILES = ['pyodide/pyodide.asm.mjs', 'pyodide/pyodide.asm.wasm', 'pyodide/python_stdlib.zip', 'pyodide/pyodide-lock.json'];
@@ -227,49 +227,22 @@ async function languages() {
 }
 
 /** Normalized text and phonemes, as `koe phonemize` prints them (the same Python code). */
-let phonemizer = null;
+let python = null;
 async function phonemize(msg) {
-  if (!phonemizer) {
-    phonemizer = pyodide.runPython(`
-import json
-from koe.errors import KoeError
-
-async def phonemize(service, text, voice, lang):
-    try:
-        normalized, paragraphs = await service.engine.aphonemize(str(text), voice or None, lang or None)
-    except KoeError as error:
-        return json.dumps({"error": error.message, "code": error.code})
-    return json.dumps({"normalized": normalized, "phonemes": [p.phonemes for p in paragraphs],
-                       "skipped": [w for p in paragraphs for w in p.skipped]}, ensure_ascii=False)
-phonemize`);
-  }
+  python = python || glue(pyodide);
   const service = host.service;
   try {
-    return JSON.parse(await phonemizer(service, String(msg.text ?? ''), msg.voice || '', msg.lang || ''));
+    return JSON.parse(await python.phonemize(service, String(msg.text ?? ''), msg.voice || '', msg.lang || ''));
   } finally {
     service.destroy();
   }
 }
 
-/** Captions of a clip's words (koe.captions: the same code as the CLI's --timestamps out.vtt). */
-let captioner = null;
+/** WebVTT, SRT or JSON captions of a synthesis' words (koe.captions, as `koe say --timestamps`). */
 function captions(msg) {
-  if (!captioner) {
-    captioner = pyodide.runPython(`
-import json
-from koe.captions import srt, webvtt
-from koe.timestamps import WordTiming
-
-def captions(words_json, text, fmt):
-    try:
-        words = [WordTiming(**w) for w in json.loads(words_json)]
-    except (TypeError, ValueError) as error:
-        return json.dumps({"error": f"These are not word timings: {error}", "code": "invalid_words"})
-    return json.dumps({"captions": (srt if fmt == "srt" else webvtt)(words, text or None)}, ensure_ascii=False)
-captions`);
-  }
-  const out = JSON.parse(captioner(JSON.stringify(msg.words || []), String(msg.text ?? ''), msg.format === 'srt' ? 'srt' : 'vtt'));
-  return out.error ? out : out.captions;
+  python = python || glue(pyodide);
+  const result = JSON.parse(python.captions(JSON.stringify(msg.words || []), String(msg.text ?? ''), String(msg.format || 'vtt')));
+  return result.error ? result : result.text;
 }
 
 /** What stats() reports about the worker's memory: Pyodide's WebAssembly heap. */
@@ -330,6 +303,9 @@ self.onmessage = (event) => {
       break;
     case 'languages':
       answer(msg, languages);
+      break;
+    case 'captions':
+      answer(msg, () => captions(msg));
       break;
     case 'offline-status':
       answer(msg, () => offline.status());

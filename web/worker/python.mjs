@@ -63,3 +63,43 @@ export async function startPython(base, cacheName, install, { useSnapshot = true
   cache.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
   return { pyodide, snapshot: 'made', snapshotBytes: bytes.length };
 }
+
+/**
+ * Thin Python glue for the two calls BrowserHost does not have (koe.phonemize, koe.captions): the
+ * same functions as `koe phonemize` and `koe say --timestamps`, JSON in and out. Returns
+ * {phonemize(service, text, voice, lang), captions(words_json, text, format)}.
+ */
+export function glue(pyodide) {
+  const namespace = pyodide.globals.get('dict')();
+  pyodide.runPython(`
+import json
+from koe.errors import KoeError
+
+async def phonemize(service, text, voice, lang):
+    try:
+        normalized, paragraphs = await service.engine.aphonemize(str(text), voice or None, lang or None)
+    except KoeError as error:
+        return json.dumps({"error": error.message, "code": error.code})
+    return json.dumps({"normalized": normalized, "phonemes": [p.phonemes for p in paragraphs],
+                       "skipped": [w for p in paragraphs for w in p.skipped]}, ensure_ascii=False)
+
+def captions(words_json, text, fmt):
+    from koe.captions import srt, webvtt, words_json as as_json
+    from koe.timestamps import WordTiming
+    try:
+        words = [WordTiming(str(w["text"]), float(w["start"]), float(w["end"]), int(w["char_start"]), int(w["char_end"]),
+                            bool(w.get("skipped", False))) for w in json.loads(words_json)]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return json.dumps({"error": "Captions need the words of a synthesis: [{text, start, end, char_start, char_end}].",
+                           "code": "bad_words"})
+    formats = {"vtt": webvtt, "srt": srt}
+    if fmt == "json":
+        return json.dumps({"text": json.dumps(as_json(words), ensure_ascii=False)}, ensure_ascii=False)
+    if fmt not in formats:
+        return json.dumps({"error": f"Unknown caption format {fmt!r}: use vtt, srt or json.", "code": "bad_format"})
+    return json.dumps({"text": formats[fmt](words, text or None)}, ensure_ascii=False)
+`, { globals: namespace });
+  const out = { phonemize: namespace.get('phonemize'), captions: namespace.get('captions') };
+  namespace.destroy();
+  return out;
+}
