@@ -73,6 +73,10 @@ def test_loaded_page_state(browser, server):
     status = page_state(browser, "document.querySelector('[data-testid=status]').textContent")
     assert status.startswith("Ready"), status
 
+    # Under the voice picker: how many preset voices work offline (the engine's offlineStatus).
+    offline = page_state(browser, "document.querySelector('[data-testid=voice-offline]').textContent")
+    assert "preset voices work offline" in offline, offline
+
     # Every element marked hidden is not displayed (CSS display rules must not override it).
     shown = browser.evaluate("""() => [...document.querySelectorAll('[hidden]')]
         .filter((el) => getComputedStyle(el).display !== 'none').map((el) => el.id || el.className)""")

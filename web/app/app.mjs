@@ -14,7 +14,7 @@ import { concatWav } from './wav.mjs';
 import { CustomVoices } from './custom-voices.mjs';
 
 const $ = (id) => document.getElementById(id);
-const els = Object.fromEntries(['text', 'readalong', 'edit-text', 'voice', 'preview', 'voice-offline', 'lang', 'speed', 'speed-value',
+const els = Object.fromEntries(['text', 'readalong', 'edit-text', 'voice', 'preview', 'voice-offline', 'voice-offline-line', 'offline-all', 'lang', 'speed', 'speed-value',
   'backend', 'generate', 'stop', 'share', 'share-box', 'share-link', 'share-note', 'status', 'progress', 'notice', 'mismatch',
   'mismatch-message', 'mismatch-switch', 'mismatch-lang', 'mismatch-anyway', 'play', 'seek', 'clock', 'buffering', 'download',
   'captions', 'metrics', 'history', 'history-empty', 'backend-badge', 'backend-reason', 'build', 'llm-toggle', 'llm-fields', 'llm-url',
@@ -269,19 +269,46 @@ async function readOffline() {
 
 /** The line under the picker: how many voices work offline, or the background saving's progress. */
 function showOffline(progress) {
-  if (progress && progress.voices) app.offline = progress; // the final status of the background saving
+  if (progress && progress.voices) { // the final status of the background saving
+    app.offline = progress;
+    refreshLanguages(els.lang.value); // their "to download" marks
+  }
   const status = app.offline;
   let text = '';
+  let offer = '';
   if (progress && progress.state === 'caching' && progress.message) text = progress.message;
   else if (status && status.total) {
+    // Voices whose language's files (wheels, dictionaries) are not saved: they need them first.
+    const missing = Object.entries(status.languages || {}).filter(([, saved]) => !saved).map(([code]) => code)
+      .filter((code) => app.voices.some((v) => !v.custom && v.language === code));
+    const names = missing.map((code) => (app.languages || []).find((l) => l.code === code)?.name || code);
+    const bytes = missing.reduce((n, code) => n + ((app.languages || []).find((l) => l.code === code)?.bytes || 0), 0);
     if (status.state === 'failed') text = `Not every voice could be saved for offline use (${status.error || 'unknown error'}).`;
     else if (status.cached >= status.total) text = `All ${status.total} preset voices work offline.`;
-    else text = `${status.cached} of ${status.total} preset voices work offline; the others are saved in the background after your first Generate.`;
-    if (navigator.onLine === false && app.unavailable.size) text = `You are offline: the ${app.unavailable.size} voices not saved on this device are greyed out.`;
+    else if (status.state === 'done' && missing.length) {
+      text = `${status.cached} of ${status.total} preset voices work offline; the ${names.join(', ')} voices need their language's files first.`;
+      offer = `Save them too${bytes ? ` (${mb(bytes)})` : ''}`;
+    } else text = `${status.cached} of ${status.total} preset voices work offline; the others are saved in the background after your first Generate.`;
+    if (navigator.onLine === false && app.unavailable.size) {
+      text = `You are offline: the ${app.unavailable.size} voices not saved on this device are greyed out.`;
+      offer = '';
+    }
   }
   els['voice-offline'].textContent = text;
-  els['voice-offline'].hidden = !text;
+  els['voice-offline-line'].hidden = !text;
+  els['offline-all'].textContent = offer;
+  els['offline-all'].hidden = !offer;
 }
+
+els['offline-all'].addEventListener('click', async () => {
+  els['offline-all'].hidden = true;
+  try {
+    app.offline = await app.koe.cacheForOffline({ languages: true });
+    showOffline(app.offline.state === 'caching' ? { state: 'caching', message: 'Saving the languages for offline use…' } : null);
+  } catch (error) {
+    els['voice-offline'].textContent = `Could not save the languages for offline use: ${error.message}`;
+  }
+});
 
 /** Voices that cannot be used now: the browser is offline and their data is not in the cache. */
 function unavailableVoices(voices) {
