@@ -473,3 +473,10 @@ def test_stop_resets_the_player_and_history_replays(browser):
     """)
     assert replay["duration"] > 1 and replay["words"] == 6 and replay["transcript"] == READ_TEXT
     browser.call("await ctx.page.getByTestId('play').click();")  # pause
+
+
+def test_nothing_left_this_machine(browser, server):
+    """Every request of the page (all the tests above) went to the local server; none was even attempted elsewhere."""
+    requested = browser.call("return { all: ctx.requests, blocked: ctx.state.blocked || [] };")
+    assert requested["blocked"] == []
+    assert requested["all"] and all(u.startswith(server.url) or u.startswith(("blob:", "data:")) for u in requested["all"])
