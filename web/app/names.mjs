@@ -21,7 +21,7 @@ export function firstWords(text, count = 6, maxChars = 48) {
     if (next.length > maxChars) { out = out || word.slice(0, maxChars); break; }
     out = next;
   }
-  return out;
+  return out.replace(/[\s,;:\u2013\u2014-]+$/u, ''); // "…five, six," -> "…five, six"
 }
 
 /**
