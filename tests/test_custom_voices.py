@@ -259,3 +259,112 @@ def test_cli_clone_say_and_voices(reference_wav, tmp_path, capsys, assets_dir):
     assert any(line.startswith("george_too") and line.rstrip().endswith("custom") for line in listing.splitlines())
     assert cli.main(common + ["clone", str(tmp_path / "missing.wav")]) == 2
     assert "Cannot read" in capsys.readouterr().err
+
+
+# --- version-2 recipes: a mix plus a style offset -----------------------------------------------------
+
+def _basis(engine):
+    from koe.style_space import StyleBasis
+
+    return run_sync(StyleBasis.aload(engine.assets))
+
+
+def test_v2_recipe_round_trip_and_v1_compatibility(engine):
+    from koe.recipe import RECIPE_VERSION
+    from koe.style_space import StyleVoice
+
+    v1 = {"format": "koe-voice", "version": 1, "id": "mix", "name": "Mix",
+          "components": [{"voice": "af_heart", "weight": 0.6}, {"voice": "bf_emma", "weight": 0.4}],
+          "language": "en-us", "gender": "female", "score": 0.8, "embedding": [0.0625] * 256,
+          "created": "2026-01-01T00:00:00Z", "source": "test", "seconds": 5.0}
+    old = Recipe.from_dict(v1, engine.voice_bank.presets)
+    assert old.to_dict() == v1 and old.version == 1 and not old.voice.has_offset  # written exactly as before
+    voice = StyleVoice.from_coefficients(_basis(engine), old.components, [0.4] * 4 + [0.0] * 20)
+    new = old.with_voice(voice)
+    new = Recipe.from_dict({**new.to_dict(), "embeddings": {"ge2e": [0.0625] * 256}}, engine.voice_bank.presets)
+    data = new.to_dict()
+    assert RECIPE_VERSION == 2 and data["version"] == 2 and len(data["style"]["offset"]) == 256
+    again = Recipe.from_json(json.dumps(data), engine.voice_bank.presets)
+    assert again.voice == new.voice == voice and again.embeddings == {"ge2e": tuple([0.0625] * 256)}
+    assert len(json.dumps(data)) < 8192  # still a few KB
+    for broken in ({"style": {"offset": [0.1] * 255}}, {"style": {"offset": [9.0] * 256}},
+                   {"version": 1, "style": {"offset": [0.1] * 256}}, {"version": 3},
+                   {"embeddings": {"ge2e": [1.0] * 3}}, {"embeddings": [1, 2]}):
+        with pytest.raises(InvalidRecipeError):
+            Recipe.from_dict({**data, **broken}, engine.voice_bank.presets)
+
+
+def test_a_v2_voice_speaks_through_the_engine_and_the_store(engine, store):
+    from koe.style_search import speak_text
+    from koe.style_space import StyleVoice
+
+    voice = StyleVoice.from_coefficients(_basis(engine), (("am_adam", 0.7), ("am_michael", 0.3)),
+                                         [0.8, -0.5, 0.4] + [0.0] * 21)
+    recipe = a_recipe(components=voice.components).with_voice(voice).named("Beyond")
+    service = KoeService(engine, store=store)
+    saved = service.save_voice(recipe)
+    try:
+        assert store.get("beyond").voice == voice
+        blend = engine.voice_bank.resolve("beyond")
+        assert blend.offset == voice.offset and not blend.is_single
+        spoken = engine.synthesize_all("A custom voice beyond the presets.", "beyond")
+        direct = run_sync(speak_text(engine, voice, "A custom voice beyond the presets.", "en-us"))
+        assert np.array_equal(np.asarray(spoken), np.asarray(direct))
+        plain = engine.synthesize_all("A custom voice beyond the presets.", "am_adam(0.7)+am_michael(0.3)")
+        assert len(plain) != len(spoken) or not np.array_equal(np.asarray(plain), np.asarray(spoken))
+        half = engine.voice_bank.resolve("beyond(1)+af_heart(1)")
+        assert np.allclose(half.offset, [x / 2 for x in voice.offset])
+        assert engine.voice_bank.resolve("am_adam(0.7)+am_michael(0.3)").offset == ()  # plain blends unchanged
+        fresh = VoiceBank({"voices": [dict(v.extra) for v in engine.voice_bank.presets.values()]},
+                          engine.voice_bank._read)
+        assert [r.id for r in store.register_all(fresh)] == ["beyond"] and fresh.offsets["beyond"] == voice.offset
+    finally:
+        service.delete_voice(saved.id)
+    assert "beyond" not in engine.voice_bank.offsets
+
+
+def test_refine_continues_a_voice_and_refuses_unknown_and_concurrent_refines(engine, store):
+    from koe.errors import VoiceBusyError
+
+    service = KoeService(engine, store=store)
+    reference = engine.voice_bank.presets["bf_emma"].extra["speaker_embedding"]
+    saved = service.save_voice(a_recipe(embedding=tuple(reference), score=None).named("To Refine"))
+    busy = []
+
+    async def progress(p):
+        if not busy:  # while this refine runs, a second one of the same voice is refused
+            with pytest.raises(VoiceBusyError):
+                await service.refine_voice(saved.id, 1.0)
+            busy.append(p.evaluations)
+
+    try:
+        events = []
+        refined = run_sync(service.refine_voice(saved.id, 60.0, max_steps=3,
+                                                progress=lambda p: (events.append(p), progress(p))[1]))
+        assert busy == [1] and [e.evaluations for e in events] == [1, 2, 3]
+        assert refined.score == pytest.approx(max(e.similarity for e in events), abs=1e-4)
+        assert store.get(saved.id).score == refined.score and store.get(saved.id).voice == refined.voice
+        assert not service.refining(saved.id)
+        with pytest.raises(UnknownVoiceError):
+            run_sync(service.refine_voice("no_such_voice", 1.0))
+        with pytest.raises(UnknownVoiceError):
+            run_sync(service.refine_voice("af_heart", 1.0))
+        with pytest.raises(ValueError):
+            run_sync(service.refine_voice(saved.id, 601))
+    finally:
+        service.delete_voice(saved.id)
+    with pytest.raises(UnknownVoiceError):
+        run_sync(service.refine_voice(saved.id, 1.0))
+
+
+def test_cli_refine(reference_wav, tmp_path, capsys, assets_dir):
+    voices = str(tmp_path / "voices")
+    common = ["--assets", str(assets_dir), "--threads", "2", "--voices-dir", voices]
+    assert cli.main(common + ["clone", str(reference_wav), "--name", "Refined", "--seconds", "1"]) == 0
+    assert "closest voice Koe can make" in capsys.readouterr().out
+    assert cli.main(common + ["refine", "refined", "--seconds", "1"]) == 0
+    assert "refined custom voice 'refined'" in capsys.readouterr().out
+    assert cli.main(common + ["refine", "nobody", "--seconds", "1"]) == 2
+    assert "nobody" in capsys.readouterr().err
+    assert cli.main(common + ["refine", "refined", "--seconds", "601"]) == 1
+    assert "600" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The ``koe`` command line: say, voices, clone, phonemize, serve."""
+"""The ``koe`` command line: say, voices, clone, refine, phonemize, serve."""
 
 from __future__ import annotations
 
@@ -176,16 +176,69 @@ def cmd_voices(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_clone(args: argparse.Namespace) -> int:
-    """Make a custom voice (a mix of presets) that sounds like a reference recording, and save it."""
-    import signal
+class _SearchConsole:
+    """Progress of a voice search on stderr, and Ctrl-C as Stop (the best voice so far is kept)."""
 
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.tty = sys.stderr.isatty()
+        self.stop: list[bool] = []
+
+    def cancelled(self) -> bool:
+        return bool(self.stop)
+
+    def on_interrupt(self, signum, frame) -> None:  # first Ctrl-C: stop searching, keep the best voice so far
+        import signal
+
+        self.stop.append(True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.stderr.write(f"\nstopping: keeping the best {self.what} so far (Ctrl-C again to abort)\n")
+
+    def show(self, p) -> None:
+        if self.tty:
+            width, done = 30, min(30, int(30 * p.elapsed_s / max(p.budget_s, 1e-9)))
+            sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {p.evaluations} voices tried, "
+                             f"similarity {p.similarity:.3f} (from {p.start_similarity:.3f}), "
+                             f"{p.elapsed_s:.0f} s of {p.budget_s:.0f} s ")
+            sys.stderr.flush()
+
+    def run(self, coroutine):
+        import signal
+
+        previous = signal.signal(signal.SIGINT, self.on_interrupt)
+        try:
+            return run_sync(coroutine)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            if self.tty:
+                sys.stderr.write("\n")
+
+
+def _describe(saved) -> str:
+    mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
+    beyond = " plus a style offset" if saved.voice.has_offset else ""
+    score = f", similarity {saved.score:.3f}" if saved.score is not None else ""
+    return f"{mix}{beyond}{score}"
+
+
+def _seconds(args: argparse.Namespace) -> float:
+    from .style_search import check_budget
+
+    try:
+        return check_budget(args.seconds)
+    except ValueError as error:
+        raise CliError(f"--seconds: {error}") from None
+
+
+def cmd_clone(args: argparse.Namespace) -> int:
+    """Make a custom voice that sounds like a reference recording (the closest voice Koe can make), and save it."""
     try:
         from .adapters.audio_in import load_reference
     except ImportError as error:
         raise CliError(f"koe clone needs the server extra to read audio: pip install 'koe[server]' ({error})") from None
     from .service import REFUSE, REPLACE
 
+    seconds = _seconds(args)
     samples = load_reference(args.reference)  # a bad file is refused before anything slow
     service = _service(args)
     existing = REPLACE if args.force else REFUSE
@@ -194,34 +247,27 @@ def cmd_clone(args: argparse.Namespace) -> int:
             service.choose_id(args.name, existing=existing)
         except KoeError as error:
             raise CliError(f"{error.message} (use --force to replace a custom voice)") from None
-    tty = sys.stderr.isatty()
-    stop = []
+    console = _SearchConsole("voice")
+    saved = console.run(service.create_voice(samples, name=args.name, existing=existing, language=args.language,
+                                             source=f"file:{os.path.basename(args.reference)}", seconds=seconds,
+                                             progress=console.show, cancelled=console.cancelled))
+    print(f"saved custom voice {saved.id!r} (the closest voice Koe can make): {_describe(saved)} "
+          f"({saved.seconds:.1f} s of reference speech)")
+    print(f"try: koe say --voice {saved.id} \"Hello there.\" -o hello.wav; improve it: koe refine {saved.id}",
+          file=sys.stderr)
+    return 0
 
-    def on_interrupt(signum, frame):  # first Ctrl-C: stop searching and keep the best mix so far
-        stop.append(True)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        sys.stderr.write("\nstopping: keeping the best mix so far (Ctrl-C again to abort)\n")
 
-    def show(p) -> None:
-        if tty:
-            width, done = 30, min(30, int(30 * p.step / max(p.total, 1)))
-            sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] step {p.step}/{p.total}, "
-                             f"similarity {p.best_score:.3f}, {p.elapsed_s:.0f} s of {p.budget_s:.0f} s ")
-            sys.stderr.flush()
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        saved = run_sync(service.create_voice(samples, name=args.name, existing=existing, language=args.language,
-                                              source=f"file:{os.path.basename(args.reference)}",
-                                              budget_s=args.budget, progress=show, cancelled=lambda: bool(stop)))
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if tty:
-            sys.stderr.write("\n")
-    mix = " + ".join(f"{voice} {weight:.0%}" for voice, weight in saved.components)
-    score = f", similarity {saved.score:.3f}" if saved.score is not None else ""
-    print(f"saved custom voice {saved.id!r}: {mix}{score} ({saved.seconds:.1f} s of reference speech)")
-    print(f"try: koe say --voice {saved.id} \"Hello there.\" -o hello.wav", file=sys.stderr)
+def cmd_refine(args: argparse.Namespace) -> int:
+    """Continue the search of a custom voice and save what it reaches."""
+    seconds = _seconds(args)
+    service = _service(args)
+    before = service.custom_recipe(args.voice)
+    console = _SearchConsole("voice")
+    saved = console.run(service.refine_voice(args.voice, seconds, progress=console.show,
+                                             cancelled=console.cancelled))
+    was = f"{before.score:.3f}" if before.score is not None else "unknown"
+    print(f"refined custom voice {saved.id!r}: {_describe(saved)} (was {was})")
     return 0
 
 
@@ -274,9 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     clone.add_argument("reference", help="recording of one speaker (wav, flac, ogg, mp3): 3 to 60 s of speech")
     clone.add_argument("--name", help="name of the new voice (default: added_speaker_N)")
     clone.add_argument("--language", help="the speaker's accent, e.g. en-us or en-gb (favours those voices)")
-    clone.add_argument("--budget", type=float, default=60.0, help="seconds to spend searching (default 60)")
+    clone.add_argument("--seconds", "--budget", dest="seconds", type=float, default=120.0,
+                       help="seconds to spend searching, up to 600 (default 120; Ctrl-C stops and keeps the best)")
     clone.add_argument("--force", action="store_true", help="replace a custom voice of the same name")
     clone.set_defaults(func=cmd_clone)
+    refine = sub.add_parser("refine", help="keep improving a custom voice (continue its search)")
+    refine.add_argument("voice", help="the custom voice's id")
+    refine.add_argument("--seconds", type=float, default=120.0,
+                        help="seconds to spend searching, up to 600 (default 120; Ctrl-C stops and keeps the best)")
+    refine.set_defaults(func=cmd_refine)
 
     phon = sub.add_parser("phonemize", help="show normalized text and phonemes (for fixing pronunciations)")
     phon.add_argument("text", nargs="?", help="text, or - for standard input")

@@ -83,6 +83,12 @@ class VoiceExistsError(KoeError):
     code = "voice_exists"
 
 
+class VoiceBusyError(KoeError):
+    """A custom voice is being changed by another request (e.g. two refines of one voice)."""
+
+    code = "voice_busy"
+
+
 class VoiceStoreError(KoeError):
     """The custom voices folder cannot be written (read-only, full, or not a folder): the host's
     problem, not the request's. Raised before a voice search starts, so no work is wasted."""

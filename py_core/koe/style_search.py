@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, Sequence
 
 from .joins import join
-from .speaker import SpeakerEncoder, cosine, mean_embedding
+from .speaker import CombinedEncoder, Ge2eEncoder, SpeakerEncoder, cosine, mean_embedding
 from .style_space import StyleBasis, StyleVoice, normalized, style_row
 
 #: What candidates say: two short sentences (about 2.5 s each) with varied sounds.
@@ -58,6 +58,22 @@ LEVEL_DB = 6.0                  # loudness may change this much either way
 PENALTY_WEIGHT = 1.0            # score lost per unit past a limit (cosine, log-ratio, dB / 20)
 FREE_DISTANCE = 1.5             # the start's neighbourhood (standard deviations) a move may explore freely
 DISTANCE_WEIGHT = 0.03          # score lost per standard deviation beyond it (keeps voices near natural ones)
+
+
+#: What the search scores with: the d-vector and GE2E encoders, equally weighted.
+OBJECTIVE = {"dvector": 1.0, "ge2e": 1.0}
+
+
+async def search_encoder(assets, runtime, dvector: SpeakerEncoder | None = None):
+    """The encoder the search scores candidates with: :data:`OBJECTIVE`'s encoders combined
+    (:class:`~koe.speaker.CombinedEncoder`), or the d-vector alone where the GE2E graphs are
+    not built (the result's ``encoder`` says which)."""
+    dvector = dvector or await SpeakerEncoder.aload(assets, runtime)
+    if not Ge2eEncoder.available(assets):
+        return dvector
+    ge2e = await Ge2eEncoder.aload(assets, runtime)
+    encoders = {"dvector": dvector, "ge2e": ge2e}
+    return CombinedEncoder({name: (encoders[name], weight) for name, weight in OBJECTIVE.items()})
 
 
 # --- the evolution strategy -----------------------------------------------------------------------
@@ -225,6 +241,23 @@ class SearchProgress:
     budget_s: float
     voice: StyleVoice
 
+    # The names :class:`koe.voice_search.MatchProgress` used (the browser page and the CLI read them).
+    @property
+    def step(self) -> int:
+        return self.evaluations
+
+    @property
+    def total(self) -> int:
+        return self.expected
+
+    @property
+    def best_score(self) -> float:
+        return self.similarity
+
+    @property
+    def components(self) -> tuple[tuple[str, float], ...]:
+        return self.voice.components
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -291,8 +324,12 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
     lead = max(components, key=lambda c: c[1])[0]
     language = language if language else bank.presets[lead].language
     base = basis.mix_coordinates(components)
-    first = basis.coordinates([basis.center[i] + x for i, x in enumerate(start.offset)]) if start.has_offset \
-        else [0.0] * basis.dimension
+    if start.has_offset and start.basis == basis.fingerprint and len(start.coefficients) == basis.dimension:
+        first = list(start.coefficients)
+    elif start.has_offset:  # made with another basis: continue from the offset's projection on this one
+        first = basis.coordinates([basis.center[i] + x for i, x in enumerate(start.offset)])
+    else:
+        first = [0.0] * basis.dimension
     speaker = await ProbeSpeaker.prepare(engine, probe_texts, language)
     evaluations = 0
 
@@ -311,7 +348,9 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
             return "cancelled"
         return None
 
-    voice = StyleVoice.from_coefficients(basis, components, first) if start.has_offset else StyleVoice(components)
+    # The start itself is measured first (exactly as it was), so a refine never ends worse by this measure.
+    voice = StyleVoice(components, start.offset, tuple(first), basis.fingerprint) if start.has_offset \
+        else StyleVoice(components)
     reason = await stop_reason()
     reference_point = await measure(speaker, encoder, reference, voice)
     evaluations += 1

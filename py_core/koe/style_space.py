@@ -37,7 +37,7 @@ STYLE_VERSION = 2
 #: The largest magnitude an offset value may have in a recipe (preset style values stay
 #: under 0.8 in 99.9% of cases; an offset inside the region stays far under this).
 MAX_OFFSET_VALUE = 2.0
-OFFSET_DECIMALS = 5
+OFFSET_DECIMALS = 4        # 1e-4 is far below what a style value can be heard at
 
 
 # --- the basis --------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 A Kokoro voice pack is float32 [510, 1, 256]: one 256-dim style vector per
 utterance length. Row ``n`` is used for an utterance of ``n`` phoneme tokens.
 Any weighted mix of packs is itself a valid voice, which is how blends such as
-``af_heart(2)+bf_emma(1)`` (weights normalized) and custom voices work.
+``af_heart(2)+bf_emma(1)`` (weights normalized) and custom voices work. A custom voice
+may also carry a style offset (256 values added to every row, see :mod:`koe.style_space`):
+a blend that uses it carries the offset in proportion to the custom voice's weight.
 """
 
 from __future__ import annotations
@@ -39,15 +41,17 @@ class VoiceInfo:
 
 @dataclass(frozen=True)
 class Blend:
-    """A resolved voice: preset ids with weights that sum to 1."""
+    """A resolved voice: preset ids with weights that sum to 1, plus the style offset of the
+    custom voices it uses (empty for presets and plain mixes)."""
 
     components: tuple[tuple[str, float], ...]
     language: str
     spec: str
+    offset: tuple[float, ...] = ()
 
     @property
     def is_single(self) -> bool:
-        return len(self.components) == 1
+        return len(self.components) == 1 and not self.offset
 
 
 def parse_blend(spec: str) -> list[tuple[str, float]]:
@@ -89,6 +93,7 @@ class VoiceBank:
                                               v.get("gender", "unknown"), v.get("language_name", ""), extra=v)
             self._files[v["id"]] = v["file"]
         self.custom: dict[str, tuple[VoiceInfo, tuple[tuple[str, float], ...]]] = {}
+        self.offsets: dict[str, tuple[float, ...]] = {}   # custom voices that have a style offset
         self._packs: dict[str, array] = {}
 
     # --- catalogue -------------------------------------------------------------------------
@@ -96,17 +101,27 @@ class VoiceBank:
     def list(self) -> list[VoiceInfo]:
         return list(self.presets.values()) + [info for info, _ in self.custom.values()]
 
-    def add_custom(self, info: VoiceInfo, components: Sequence[tuple[str, float]]) -> None:
-        """Register a custom voice (a recipe of presets) under ``info.id``."""
+    def add_custom(self, info: VoiceInfo, components: Sequence[tuple[str, float]],
+                   offset: Sequence[float] = ()) -> None:
+        """Register a custom voice (a recipe of presets, plus an optional style offset of
+        :data:`STYLE_DIM` values added to every row) under ``info.id``."""
         if info.id in self.presets:
             raise InvalidVoiceSpecError(f"{info.id!r} is a preset voice name.")
         for voice_id, _ in components:
             if voice_id not in self.presets:
                 raise UnknownVoiceError(voice_id, self.suggest(voice_id))
+        offset = tuple(float(x) for x in offset)
+        if offset and len(offset) != STYLE_DIM:
+            raise InvalidVoiceSpecError(f"A style offset has {STYLE_DIM} values, got {len(offset)}.")
         self.custom[info.id] = (info, tuple((v, float(w)) for v, w in components))
+        if any(offset):
+            self.offsets[info.id] = offset
+        else:
+            self.offsets.pop(info.id, None)
 
     def remove_custom(self, voice_id: str) -> None:
         self.custom.pop(voice_id, None)
+        self.offsets.pop(voice_id, None)
 
     def suggest(self, voice_id: str) -> list[str]:
         names = list(self.presets) + list(self.custom)
@@ -118,7 +133,8 @@ class VoiceBank:
         """A preset id, a custom voice id or a blend -> normalized :class:`Blend`."""
         spec = spec if spec is not None else self.default
         weighted: dict[str, float] = {}
-        for voice_id, weight in parse_blend(spec):
+        parts = parse_blend(spec)
+        for voice_id, weight in parts:
             if voice_id in self.presets:
                 weighted[voice_id] = weighted.get(voice_id, 0.0) + weight
             elif voice_id in self.custom:
@@ -130,7 +146,20 @@ class VoiceBank:
         total = sum(w / largest for w in weighted.values())
         components = tuple((v, w / largest / total) for v, w in weighted.items())
         lead = max(components, key=lambda c: c[1])[0]
-        return Blend(components, self.presets[lead].language, spec)
+        return Blend(components, self.presets[lead].language, spec, self._offset(parts))
+
+    def _offset(self, parts: Sequence[tuple[str, float]]) -> tuple[float, ...]:
+        """The style offset of a blend: each custom voice's offset times its share of the blend."""
+        if not any(voice_id in self.offsets for voice_id, _ in parts):
+            return ()
+        largest = max(w for _, w in parts)
+        total = sum(w / largest for _, w in parts)
+        offset = [0.0] * STYLE_DIM
+        for voice_id, weight in parts:
+            share = weight / largest / total
+            for i, value in enumerate(self.offsets.get(voice_id, ())):
+                offset[i] += share * value
+        return tuple(offset)
 
     async def pack(self, voice_id: str) -> array:
         pack = self._packs.get(voice_id)
@@ -149,4 +178,6 @@ class VoiceBank:
             pack = await self.pack(voice_id)
             for i, value in enumerate(pack[row:row + STYLE_DIM]):
                 mixed[i] += weight * value
+        for i, value in enumerate(blend.offset):
+            mixed[i] += value
         return array("f", mixed)

@@ -1,12 +1,19 @@
-"""Custom voices over HTTP: create from a reference recording, describe, delete.
+"""Custom voices over HTTP: create from a reference recording, refine, describe, delete.
 
 * ``POST /v1/audio/voices`` - ``multipart/form-data`` with ``file`` (or OpenAI's
   ``audio_sample``): a recording of one speaker, 3 to 60 s of speech (wav, flac,
   ogg, mp3; at most :data:`~koe.rules.MAX_REFERENCE_BYTES`); optional
   ``name`` (default ``added_speaker_N``), ``language`` (e.g. ``en-gb``: favours
-  that accent's voices) and ``budget`` (seconds of search, default
-  :data:`DEFAULT_BUDGET_S`, capped at :data:`MAX_BUDGET_S`). Answers 201 with the
-  saved recipe (:meth:`koe.custom_voices.Recipe.to_dict` plus ``custom``).
+  that accent's voices) and ``seconds`` (of search, default :data:`DEFAULT_SECONDS`,
+  at most :data:`MAX_SECONDS`, more is 400; ``budget`` is the older name). Answers 201
+  with the saved recipe (:meth:`koe.recipe.Recipe.to_dict` plus ``custom``): the
+  closest voice Koe can make, a preset mix plus a style offset, and its ``score``.
+* ``POST /v1/audio/voices/{id}/refine`` - continues the search of a custom voice for
+  ``seconds`` (a query parameter, a form field or a JSON body; same rules) and answers
+  200 with the saved recipe. 404 for a voice that is not a custom voice here (or was
+  deleted meanwhile), 409 ``voice_busy`` while the same voice is being refined. A client
+  that disconnects (or a server that shuts down) stops it early: the best voice found
+  so far is saved, replacing the recipe file atomically.
 * ``GET /v1/audio/voices/{id}`` - a custom voice's recipe, or a preset's entry.
 * ``DELETE /v1/audio/voices/{id}`` - removes a custom voice; presets are 403.
 
@@ -41,8 +48,11 @@ from ..errors import (
     InvalidRecipeError,
     ReferenceAudioError,
     UnknownVoiceError,
+    VoiceBusyError,
     VoiceExistsError,
 )
+from ..style_search import DEFAULT_BUDGET_S as DEFAULT_SECONDS
+from ..style_search import MAX_BUDGET_S as MAX_SECONDS
 from ..rules import MAX_REFERENCE_BYTES
 from .disconnect import ClientGone, unless_disconnected
 from .errors import APIError
@@ -54,8 +64,6 @@ from .worker import ThreadJob
 log = logging.getLogger("koe.server.voices")
 
 BODY_LIMIT = MAX_REFERENCE_BYTES + 1024 * 1024  # the file plus the form's other fields and boundaries
-DEFAULT_BUDGET_S = 20.0
-MAX_BUDGET_S = 120.0
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 #: Status for each :class:`~koe.errors.ReferenceAudioError` code (the rest are 400).
@@ -109,17 +117,21 @@ def _text_field(form: Any, name: str) -> str | None:
     return value.strip() or None
 
 
-def _budget(raw: str | None) -> float:
+def _seconds(fields: Any) -> float:
+    """The search time from ``seconds`` (or its older name ``budget``): above 0, at most
+    :data:`MAX_SECONDS` (400 beyond), default :data:`DEFAULT_SECONDS`."""
+    name = "seconds" if fields.get("seconds") is not None else "budget"
+    raw = fields.get(name)
     if raw is None:
-        return DEFAULT_BUDGET_S
+        return DEFAULT_SECONDS
     try:
-        budget = float(raw)
-    except ValueError:
-        budget = math.nan
-    if not math.isfinite(budget) or budget <= 0:
-        raise APIError(400, f"'budget' must be a number of seconds above 0 (at most {MAX_BUDGET_S:g}); got {raw!r}.",
-                       param="budget", code="invalid_budget")
-    return min(budget, MAX_BUDGET_S)
+        value = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise APIError(400, f"'{name}' must be a number of seconds above 0 and at most {MAX_SECONDS:g}; got {raw!r}.",
+                       param=name, code=f"invalid_{name}")
+    return value
 
 
 def _language(raw: str | None) -> str | None:
@@ -203,7 +215,7 @@ async def create_voice(request: Request) -> Response:
             raise APIError(400, "'file' must be a file upload (a recording), not text.", param="file",
                            code="invalid_type")
         name, language = _text_field(form, "name"), _language(_text_field(form, "language"))
-        budget = _budget(_text_field(form, "budget"))
+        seconds = _seconds({k: _text_field(form, k) for k in ("seconds", "budget")})
         service = await state.service()
         _check_can_create(name, service)
         data = await upload.read(MAX_REFERENCE_BYTES + 1)
@@ -234,7 +246,7 @@ async def create_voice(request: Request) -> Response:
 
     def search(cancelled: Callable[[], bool]) -> Any:
         return run_sync(service.create_voice(samples, name=name, source=source, language=language,
-                                             budget_s=budget, cancelled=cancelled, save=False))
+                                             seconds=seconds, cancelled=cancelled, save=False))
 
     try:
         slot = await unless_disconnected(request, state.capacity.acquire())
@@ -288,6 +300,78 @@ def _release_when_done(job: CloneJob, slot: Slot, started: float) -> None:
     task.add_done_callback(_background.discard)
 
 
+async def _refine_fields(request: Request) -> dict:
+    """``seconds`` from the query, a JSON body or a form (the body may be empty)."""
+    fields: dict = {"seconds": request.query_params.get("seconds")}
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media == "application/json":
+        from .bodies import read_json
+
+        body = await read_json(request, 64 * 1024)
+        if body is not None and not isinstance(body, dict):
+            raise APIError(400, "The body must be a JSON object such as {\"seconds\": 120}.", code="invalid_body")
+        fields.update({k: v for k, v in (body or {}).items() if k == "seconds"})
+    elif media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await _read_form(request) if media == "multipart/form-data" else await request.form(max_fields=16)
+        try:
+            if form.get("seconds") is not None:
+                fields["seconds"] = _text_field(form, "seconds")
+        finally:
+            await form.close()
+    return fields
+
+
+async def refine_voice(request: Request) -> Response:
+    started = time.perf_counter()
+    voice_id = request.path_params["voice_id"]
+    state = request.app.state.koe
+    service = await state.service()
+    seconds = _seconds(await _refine_fields(request))
+    try:
+        before = await asyncio.to_thread(service.custom_recipe, voice_id)
+    except (UnknownVoiceError, InvalidRecipeError):
+        raise APIError(404, f"No custom voice {voice_id!r} to improve.", param="voice_id",
+                       code="voice_not_found") from None
+    if service.refining(voice_id):
+        raise APIError(409, f"The voice {voice_id!r} is already being improved; wait for that to finish.",
+                       param="voice_id", code="voice_busy")
+    if service.store is not None:
+        service.store.check_writable()
+    await state.speaker_encoder()
+
+    from ..runtime import run_sync
+
+    def search(cancelled: Callable[[], bool]) -> Any:
+        return run_sync(service.refine_voice(voice_id, seconds, cancelled=cancelled))
+
+    try:
+        slot = await unless_disconnected(request, state.capacity.acquire())
+    except ClientGone:
+        return Response(status_code=499)
+    job = state.track(CloneJob(search).start())
+    try:
+        saved = await unless_disconnected(request, job.result())
+    except ClientGone:  # the search stops and saves the best voice so far
+        log.info("refine of %s stopped early: the client disconnected (the best voice so far is kept)", voice_id)
+        return Response(status_code=499)
+    except VoiceBusyError as error:
+        raise APIError(409, error.message, param="voice_id", code="voice_busy") from None
+    except (UnknownVoiceError, InvalidRecipeError):  # deleted meanwhile
+        raise APIError(404, f"No custom voice {voice_id!r} to improve.", param="voice_id",
+                       code="voice_not_found") from None
+    finally:
+        if job.finished:
+            slot.release(time.perf_counter() - started)
+        else:
+            job.cancel()
+            _release_when_done(job, slot, started)
+    log.info("custom voice %s refined in %.1fs: similarity %s -> %s", voice_id, time.perf_counter() - started,
+             before.score, saved.score)
+    entry = custom_entry(service.voice_bank.custom[saved.id][0], full=True)
+    entry["previous_score"] = before.score
+    return JSONResponse(entry)
+
+
 def _not_found(voice_id: str) -> APIError:
     return APIError(404, f"No voice {voice_id!r}.", param="voice_id", code="voice_not_found")
 
@@ -319,6 +403,7 @@ async def delete_voice(request: Request) -> JSONResponse:
 
 routes = [
     Route("/v1/audio/voices", create_voice, methods=["POST"]),
+    Route("/v1/audio/voices/{voice_id}/refine", refine_voice, methods=["POST"]),
     Route("/v1/audio/voices/{voice_id}", get_voice, methods=["GET"]),
     Route("/v1/audio/voices/{voice_id}", delete_voice, methods=["DELETE"]),
 ]

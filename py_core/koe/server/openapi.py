@@ -15,7 +15,7 @@ from .. import __version__
 from ..adapters.audio_out import FORMATS
 from ..lang import LANGUAGES
 from ..rules import MAX_INPUT_CHARS, MAX_REFERENCE_BYTES, MAX_SPEED, MIN_SPEED
-from .custom_voices_api import DEFAULT_BUDGET_S, MAX_BUDGET_S
+from .custom_voices_api import DEFAULT_SECONDS, MAX_SECONDS
 from .models_api import SPEECH_MODELS
 from .openai_voices import OPENAI_VOICES
 
@@ -73,13 +73,15 @@ def build_schema() -> dict:
                     "type": "array", "items": {"$ref": "#/components/schemas/Voice"}}}}), "503": errors["503"]},
             }, "post": {
                 "summary": "Create a custom voice from a reference recording", "operationId": "createVoice",
-                "description": "Finds the mix of preset voices that sounds most like the speaker (a search that "
-                               "synthesizes probe sentences, so it takes a synthesis slot), saves it in the "
+                "description": "Finds the closest voice Koe can make to the speaker: a mix of preset voices "
+                               "plus a style offset that leaves the presets' range (a search that synthesizes "
+                               "probe sentences for 'seconds', so it takes a synthesis slot), saves it in the "
                                "server's voices folder, and makes its id usable as 'voice'.",
                 "requestBody": {"required": True, "content": {"multipart/form-data": {
                     "schema": {"$ref": "#/components/schemas/CreateVoiceRequest"}}}},
                 "responses": {"201": _json({"$ref": "#/components/schemas/Voice"}, "The saved custom voice"),
-                              "400": _error("Bad field, or unusable speech (silent, too_short, too_long, clipped)"),
+                              "400": _error("Bad field (e.g. seconds over the maximum), or unusable speech "
+                                            "(silent, too_short, too_long, clipped)"),
                               "409": _error("The name is taken by a preset, an OpenAI voice name or a custom voice"),
                               "413": _error(f"Upload over {MAX_REFERENCE_BYTES // (1024 * 1024)} MB"),
                               "415": _error("Not multipart/form-data, or the file is not audio"),
@@ -100,6 +102,26 @@ def build_schema() -> dict:
                         "404": _error("No such custom voice")},
                 },
             },
+            "/v1/audio/voices/{voice_id}/refine": {"post": {
+                "summary": "Improve a custom voice further (continue its search)", "operationId": "refineVoice",
+                "description": "Continues the search of a custom voice toward its reference speaker for 'seconds' "
+                               "and saves the best voice found (never worse by the search's own measure: it "
+                               "starts from the voice as it is). A client that disconnects stops it early; the "
+                               "best voice so far is still saved (the recipe file is replaced atomically).",
+                "parameters": [{"name": "voice_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               {"name": "seconds", "in": "query", "required": False,
+                                "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS,
+                                           "default": DEFAULT_SECONDS}}],
+                "requestBody": {"required": False, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/RefineVoiceRequest"}},
+                    "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/RefineVoiceRequest"}},
+                    "multipart/form-data": {"schema": {"$ref": "#/components/schemas/RefineVoiceRequest"}}}},
+                "responses": {"200": _json({"$ref": "#/components/schemas/Voice"}, "The saved, improved custom voice"),
+                              "400": _error("Bad seconds (not a number, 0 or less, or over the maximum)"),
+                              "404": _error("No such custom voice (or it was deleted meanwhile)"),
+                              "409": _error("The voice is already being improved by another request"),
+                              "429": errors["429"], "503": errors["503"]},
+            }},
             "/v1/models": {"get": {
                 "summary": "List models (OpenAI list shape)", "operationId": "listModels",
                 "responses": {"200": _json({"type": "object", "properties": {
@@ -184,7 +206,19 @@ def build_schema() -> dict:
                                "items": {"type": "object", "properties": {
                                    "voice": {"type": "string"}, "weight": {"type": "number"}}}},
                 "score": {"type": ["number", "null"],
-                          "description": "Custom voices: speaker similarity of the mix to the reference"},
+                          "description": "Custom voices: speaker similarity reached by the search (its own "
+                                         "encoders, on its probe sentences)"},
+                "previous_score": {"type": ["number", "null"],
+                                   "description": "Refine answers: the score before this refine"},
+                "style": {"type": "object", "description": "Custom voices (recipe version 2): the style offset "
+                                                          "added to the mix",
+                          "properties": {"offset": {"type": "array", "items": {"type": "number"},
+                                                    "minItems": 256, "maxItems": 256},
+                                         "coefficients": {"type": "array", "items": {"type": "number"}},
+                                         "basis": {"type": "string"}}},
+                "embeddings": {"type": "object", "description": "Custom voices (GET one, POST): the reference "
+                                                                "speaker's embeddings by the search's other encoders",
+                               "additionalProperties": {"type": "array", "items": {"type": "number"}}},
                 "embedding": {"type": "array", "items": {"type": "number"},
                               "description": "Custom voices (GET one, POST): the reference speaker's embedding"},
                 "created": {"type": "string"}, "source": {"type": "string"},
@@ -195,8 +229,13 @@ def build_schema() -> dict:
                 "name": {"type": "string", "description": "Display name; the id is derived from it "
                                                           "(default added_speaker_N)"},
                 "language": {"type": "string", "description": "The speaker's accent, e.g. en-us or en-gb"},
-                "budget": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_BUDGET_S,
-                           "default": DEFAULT_BUDGET_S, "description": "Seconds to spend searching"}}},
+                "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS,
+                            "default": DEFAULT_SECONDS, "description": "Seconds to spend searching (more is 400)"},
+                "budget": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS,
+                           "deprecated": True, "description": "The older name of 'seconds'"}}},
+            "RefineVoiceRequest": {"type": "object", "properties": {
+                "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SECONDS,
+                            "default": DEFAULT_SECONDS, "description": "Seconds to spend searching (more is 400)"}}},
             "Model": {"type": "object", "properties": {
                 "id": {"type": "string"}, "object": {"const": "model"}, "created": {"type": "integer"},
                 "owned_by": {"type": "string"}}},
