@@ -257,6 +257,7 @@ def run(args: argparse.Namespace) -> int:
     from koe.speaker import CombinedEncoder, Ge2eEncoder, SpeakerEncoder, prepare_reference
     from koe.style_search import search_encoder, search_voice, speak_text
     from koe.style_space import StyleBasis, StyleVoice
+    from koe.recipe import tidy_components
     from koe.voice_search import match_voice, starting_mix
 
     if not args.eval_python or not Path(args.eval_python).exists():
@@ -358,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
 
             _, mix = starting_mix(bank, embedding, language)
             result = run_sync(search_voice(engine, scorer, target, basis=basis, language=language,
-                                           start=StyleVoice(tuple(mix.items())),
+                                           start=StyleVoice(tidy_components(mix.items())),  # as KoeService does
                                            budget_s=600.0 if args.candidates else budgets[-1], progress=keep_best,
                                            max_evaluations=args.candidates or None, seed=args.seed,
                                            **search_options))

@@ -196,8 +196,10 @@ def test_bad_requests(server, reference, unchanged):
                     "missing_required_parameter", "file")
     assert_envelope(httpx.post(server.url + VOICES, data={"name": "x", "file": "text"},
                                files={"other": ("a", b"b")}), 400, "invalid_type", "file")
-    for budget in ("0", "-1", "soon", "nan"):
+    for budget in ("0", "-1", "soon", "nan", "601"):
         assert_envelope(upload(server, reference, name="x", budget=budget), 400, "invalid_budget", "budget")
+    for seconds in ("0", "nan", "601", "1e9"):
+        assert_envelope(upload(server, reference, name="x", seconds=seconds), 400, "invalid_seconds", "seconds")
     assert_envelope(upload(server, reference, name="x", language="../en"), 400, "invalid_language", "language")
     assert_envelope(upload(server, reference, name="\x00\x01"), 400, "invalid_voice_recipe", "name")
 
@@ -269,3 +271,73 @@ def test_presets_cannot_be_deleted(server, unchanged):
         response = httpx.delete(server.url + f"{VOICES}/{voice_id}")
         assert response.status_code in (404, 405), (voice_id, response.status_code)
         assert_envelope(response, response.status_code)
+
+
+# --- refine: continue a voice's search ----------------------------------------------------------------
+
+def refine(server, voice_id: str, timeout: float = 120, **body) -> httpx.Response:
+    return httpx.post(server.url + f"{VOICES}/{voice_id}/refine", json=body, timeout=timeout)
+
+
+def test_refine_improves_a_saved_voice(server, george, voices_dir):
+    response = refine(server, "george_clone", seconds=0.5)  # one measurement: the voice as it is
+    assert response.status_code == 200, response.text
+    voice = response.json()
+    assert voice["id"] == "george_clone" and voice["previous_score"] == pytest.approx(george["score"], abs=0.05)
+    assert voice["score"] > 0.5 and voice["embedding"] == george["embedding"]
+    saved = json.loads((voices_dir / "george_clone.json").read_text())
+    assert saved["score"] == voice["score"] and saved["components"] == voice["components"]
+    assert [p.name for p in voices_dir.iterdir()] == ["george_clone.json"]  # replaced atomically, nothing left
+
+
+def test_refine_errors(server, george):
+    for voice_id in ("no_such_voice", "af_heart", "alloy"):
+        assert_envelope(refine(server, voice_id, seconds=1), 404, "voice_not_found", "voice_id")
+    for seconds in (0, -1, 601, "soon"):
+        assert_envelope(refine(server, "george_clone", seconds=seconds), 400, "invalid_seconds", "seconds")
+    response = httpx.post(server.url + f"{VOICES}/george_clone/refine?seconds=700", timeout=30)
+    assert_envelope(response, 400, "invalid_seconds", "seconds")
+
+
+def test_concurrent_refines_of_one_voice_are_409(server, george):
+    results = {}
+
+    def long_refine():
+        results["first"] = refine(server, "george_clone", seconds=8)
+
+    worker = threading.Thread(target=long_refine)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while httpx.get(server.url + "/health").json()["requests"]["running"] == 0:
+            assert worker.is_alive() and time.monotonic() < deadline
+            time.sleep(0.02)
+        refused = None
+        while worker.is_alive() and refused is None:
+            response = refine(server, "george_clone", seconds=1)
+            if response.status_code == 409:
+                refused = response
+            else:  # the first had not started yet: the server was busy with it (429)
+                assert response.status_code == 429, response.text
+                time.sleep(0.1)
+        assert refused is not None, "the second refine was never refused while the first ran"
+        assert_envelope(refused, 409, "voice_busy", "voice_id")
+    finally:
+        worker.join(120)
+    assert results["first"].status_code == 200, results["first"].text
+
+
+def test_a_disconnected_refine_keeps_the_best_voice_so_far(server, george, voices_dir):
+    path = voices_dir / "george_clone.json"
+    before = path.stat().st_mtime_ns
+    with pytest.raises(httpx.ReadTimeout):
+        refine(server, "george_clone", timeout=3, seconds=60)
+    deadline = time.monotonic() + 90
+    while path.stat().st_mtime_ns == before:  # the stopped search saves what it had
+        assert time.monotonic() < deadline, "the stopped refine saved nothing"
+        time.sleep(0.2)
+    saved = json.loads(path.read_text())
+    assert saved["embedding"] == george["embedding"] and saved["score"] > 0.5
+    while refine(server, "george_clone", seconds=0.5).status_code != 200:  # the voice is free again
+        assert time.monotonic() < deadline
+        time.sleep(0.2)

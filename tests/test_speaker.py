@@ -164,3 +164,96 @@ def test_bad_references_are_refused_with_a_reason(reference_16k, case, code):
         prepare_reference(samples)
     assert caught.value.code == code
     assert caught.value.message and caught.value.param == "audio"
+
+
+# --- the GE2E encoder (the search's second encoder) ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ge2e_tool():
+    return load_tool("build_ge2e_encoder")
+
+
+@pytest.fixture(scope="module")
+def ge2e(engine):
+    from koe.speaker import Ge2eEncoder
+
+    if not Ge2eEncoder.available(engine.assets):
+        pytest.fail("GE2E encoder missing: run tools/build_ge2e_encoder.py", pytrace=False)
+    return run_sync(Ge2eEncoder.aload(engine.assets, engine.runtime))
+
+
+def test_ge2e_graphs_match_the_numpy_reference(ge2e, ge2e_tool, speech):
+    """The mel graph is Resemblyzer's librosa front end; the encoder graph its LSTM forward pass,
+    with the weights read from the wheel's checkpoint without torch."""
+    samples = np.asarray(to_16k(speech[("af_heart", 0)]), dtype=np.float32)
+    graph = run_sync(ge2e.mel_sessions[16000].run({"samples": _tensor(samples)}))["mel"]
+    mel = np.asarray(graph.data, dtype=np.float64).reshape(graph.shape)
+    expected = ge2e_tool.reference_mel(samples)
+    assert mel.shape == expected.shape
+    assert np.abs(mel - expected).max() <= 1e-5 * expected.max()
+    weights = ge2e_tool.load_weights(ge2e_tool.locate_weights())
+    mels = np.stack([expected[i:i + 160] for i in (0, 40)]).astype(np.float32)
+    out = run_sync(ge2e.encoder.run({"mels": _tensor(mels)}))["embedding"]
+    assert np.allclose(np.asarray(out.data).reshape(out.shape), ge2e_tool.reference_forward(weights, mels), atol=1e-5)
+
+
+def _tensor(values: np.ndarray):
+    from koe.runtime import Tensor
+
+    return Tensor("float32", tuple(values.shape), array("f", values.astype(np.float32).ravel().tobytes()))
+
+
+def test_ge2e_partials_are_resemblyzers():
+    from koe.speaker import ge2e_partials
+
+    assert ge2e_partials(16000 * 1) == ([0], 160 * 160)               # shorter than a partial: one, padded
+    starts, padded = ge2e_partials(16000 * 5)
+    assert starts == [0, 77, 154, 231, 308] and padded == (308 + 160) * 160
+    assert ge2e_partials(37200)[0] == [0, 77]   # the last partial covers >= 75% of its window: kept
+    assert ge2e_partials(30000)[0] == [0]       # less: dropped
+
+
+def test_ge2e_separates_voices_and_the_combined_encoder_averages(ge2e, encoder, speech):
+    from koe.speaker import CombinedEncoder
+
+    same = cosine(ge2e.embed(speech[("af_heart", 0)], 24000), ge2e.embed(speech[("af_heart", 1)], 24000))
+    other = cosine(ge2e.embed(speech[("af_heart", 0)], 24000), ge2e.embed(speech[("am_adam", 1)], 24000))
+    assert same > other + 0.1
+    both = CombinedEncoder({"dvector": (encoder, 1.0), "ge2e": (ge2e, 1.0)})
+    a, b = both.embed(speech[("af_heart", 0)], 24000), both.embed(speech[("am_adam", 1)], 24000)
+    d = cosine(encoder.embed(speech[("af_heart", 0)], 24000), encoder.embed(speech[("am_adam", 1)], 24000))
+    g = cosine(ge2e.embed(speech[("af_heart", 0)], 24000), ge2e.embed(speech[("am_adam", 1)], 24000))
+    assert cosine(a, b) == pytest.approx((d + g) / 2, abs=1e-6)
+
+
+def test_the_checkpoint_reader_refuses_anything_but_tensors(ge2e_tool, tmp_path):
+    import pickle
+
+    path = tmp_path / "evil.pt"
+    with open(path, "wb") as handle:
+        for header in (0x1950A86A20F9469CFC6C, 1001, {}):
+            pickle.dump(header, handle)
+        pickle.dump({"model_state": tmp_path}, handle)  # a pathlib object, as any other class would be
+        pickle.dump([], handle)
+    with pytest.raises(pickle.UnpicklingError):
+        ge2e_tool.read_legacy_checkpoint(path)
+
+
+def test_ge2e_matches_resemblyzer_itself_where_installed(ge2e, speech, tmp_path):
+    """Dev check against the original package (in the evaluation venv, $KOE_EVAL_PYTHON)."""
+    import os
+    import subprocess
+
+    python = os.environ.get("KOE_EVAL_PYTHON")
+    if not python or not os.path.exists(python):
+        pytest.skip("no evaluation venv with resemblyzer ($KOE_EVAL_PYTHON)")
+    samples = np.asarray(to_16k(speech[("am_adam", 0)]), dtype=np.float32)
+    np.save(tmp_path / "x.npy", samples)
+    code = ("import sys, json, numpy as np; from resemblyzer import VoiceEncoder;"
+            "e = VoiceEncoder('cpu', verbose=False); x = np.load(sys.argv[1]);"
+            "print(json.dumps(e.embed_utterance(x).astype(float).tolist()))")
+    done = subprocess.run([python, "-c", code, str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = run_sync(ge2e.aembed_prepared(array("f", samples.tobytes())))
+    assert cosine(ours, theirs) > 0.9999

@@ -393,3 +393,6 @@ class CombinedEncoder:
 
     async def aembed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
         return self.combine(await self.aembed_parts(samples, sample_rate))
+
+    def embed(self, samples: Sequence[float], sample_rate: int = SAMPLE_RATE) -> list[float]:
+        return run_sync(self.aembed(samples, sample_rate))
