@@ -281,9 +281,10 @@ def run(args: argparse.Namespace) -> int:
     ids, packs = load_packs(index)
     oracle = Oracle(args.eval_python)
     rate = engine.sample_rate
+    audio_dir = WORK / "audio" / Path(args.results).stem   # runs side by side never share a file
 
     def eval_audio(voice: StyleVoice, language: str, name: str) -> list[Path]:
-        return [write_wav(WORK / "audio" / f"{name}_{i}.wav", run_sync(speak_text(engine, voice, text, language)),
+        return [write_wav(audio_dir / f"{name}_{i}.wav", run_sync(speak_text(engine, voice, text, language)),
                           rate) for i, text in enumerate(EVAL_TEXTS)]
 
     def joined(paths: list[Path], name: str) -> Path:
@@ -293,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
                 pcm = array("h", wav.readframes(wav.getnframes()))
             samples.extend(x / 32767 for x in pcm)
             samples.extend([0.0] * int(0.3 * rate))
-        return write_wav(WORK / "audio" / f"{name}_all.wav", samples, rate)
+        return write_wav(audio_dir / f"{name}_all.wav", samples, rate)
 
     def judge(voice: StyleVoice, language: str, name: str, reference: list[float], asr: bool = False):
         paths = eval_audio(voice, language, name)
@@ -326,8 +327,8 @@ def run(args: argparse.Namespace) -> int:
         wanted = set(args.only.split(","))
         references = [r for r in references if r[0] in wanted or (r[3] and r[3] in wanted)]
 
-    search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight))
-                      if v is not None}
+    search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight),
+                                        ("adapt_mix", args.adapt_mix or None)) if v is not None}
     rows = []
     for label, clone_path, held_path, left_out in references:
         started = time.monotonic()
@@ -385,6 +386,7 @@ def run(args: argparse.Namespace) -> int:
         (WORK / args.results).write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer, "budgets": budgets,
                                                       "sigma": args.sigma, "distance_weight": args.distance_weight,
                                                       "candidates": args.candidates, "set": args.set,
+                                                      "adapt_mix": args.adapt_mix,
                                                       "objective": args.objective, "evaluation": "CAM++"},
                                                      indent=1))
         print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
@@ -457,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigma", type=float, default=None, help="the search's first step (default: its own)")
     parser.add_argument("--distance-weight", type=float, default=None,
                         help="the search's pull toward its start (default: its own)")
+    parser.add_argument("--adapt-mix", action="store_true", help="let the search move the mix's weights too")
     parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--table", action="store_true", help="print the table of the last run and exit")

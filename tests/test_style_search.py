@@ -107,3 +107,19 @@ def test_a_strong_pull_toward_the_start_keeps_far_candidates_out(engine, encoder
                                    distance_weight=100.0, probe_texts=PROBES, seed=2))
     assert result.evaluations == 3 and not result.voice.has_offset
     assert result.similarity == result.start_similarity
+
+
+def test_the_mix_weights_can_move_too(engine, encoder, basis, reference):
+    start = StyleVoice((("bm_george", 0.5), ("bm_fable", 0.3), ("bm_lewis", 0.2)))
+    seen = []
+    result = run_sync(search_voice(engine, encoder, reference, basis=basis, start=start, max_evaluations=4,
+                                   adapt_mix=True, progress=seen.append, probe_texts=PROBES))
+    tried = [p.candidate for p in seen[1:]]
+    assert result.evaluations == 4 and len(tried) == 3
+    assert all(abs(sum(w for _, w in v.components) - 1) < 1e-3 for v in tried)
+    assert all({name for name, _ in v.components} <= {"bm_george", "bm_fable", "bm_lewis"} for v in tried)
+    assert all(dict(v.components) != dict(start.components) for v in tried)  # the weights moved
+    fixed = []
+    run_sync(search_voice(engine, encoder, reference, basis=basis, start=start, max_evaluations=2,
+                          progress=fixed.append, probe_texts=PROBES))
+    assert dict(fixed[1].candidate.components) == dict(start.components)  # by default they stay

@@ -240,6 +240,7 @@ class SearchProgress:
     elapsed_s: float
     budget_s: float
     voice: StyleVoice
+    candidate: StyleVoice | None = None   # the voice just measured
 
     # The names :class:`koe.voice_search.MatchProgress` used (the browser page and the CLI read them).
     @property
@@ -300,15 +301,16 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
                        cancelled: Callable[[], "bool | Awaitable[bool]"] | None = None,
                        max_evaluations: int | None = None, seed: int = 0, sigma: float | None = None,
                        population: int = POPULATION, distance_weight: float = DISTANCE_WEIGHT,
-                       probe_texts: Sequence[str] = PROBE_TEXTS) -> SearchResult:
+                       adapt_mix: bool = False, probe_texts: Sequence[str] = PROBE_TEXTS) -> SearchResult:
     """The voice (preset mix plus style offset) whose speech sounds most like ``reference``.
 
     ``start`` is the voice to begin from (a previous result to refine); without it, the
     softmax-weighted top-k mix of the presets nearest to ``reference`` (``language``, e.g.
-    ``"en-gb"``, favours that language's voices). The mix stays as it is; the search
-    moves the offset; ``distance_weight`` (score per standard deviation beyond
-    :data:`FREE_DISTANCE` from the start) holds it near the start. Returns the best voice
-    measured (the start if nothing beat it).
+    ``"en-gb"``, favours that language's voices). The search moves the offset (and, with
+    ``adapt_mix``, the weights of the start's presets too, as log-weight steps);
+    ``distance_weight`` (score per standard deviation beyond :data:`FREE_DISTANCE` from the
+    start) holds it near the start. Returns the best voice measured (the start if nothing
+    beat it).
     """
     started = time.monotonic()
     budget_s = check_budget(budget_s)
@@ -358,7 +360,23 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
     start_similarity = reference_point.similarity
     await _call(progress, SearchProgress(evaluations, expected(), best.similarity, start_similarity,
                                          time.monotonic() - started, budget_s, best_voice))
-    strategy = SepCMA(basis.contain(first, base), sigma if sigma is not None else
+    mixing = len(components) if adapt_mix and len(components) > 1 else 0
+
+    def decode(point: Sequence[float]) -> tuple[StyleVoice, list[float]]:
+        """A point of the strategy -> the voice it stands for and the point as evaluated."""
+        coefficients, steps = list(point[:basis.dimension]), list(point[basis.dimension:])
+        mix = components
+        if mixing:
+            from .recipe import tidy_components
+
+            logits = [math.log(w) + d for (_, w), d in zip(components, steps)]
+            top = max(logits)
+            mix = tidy_components((v, math.exp(x - top)) for (v, _), x in zip(components, logits))
+        kept = basis.contain(coefficients, basis.mix_coordinates(mix) if mixing else base)
+        found = StyleVoice.from_coefficients(basis, mix, kept)
+        return found, list(found.coefficients) + steps
+
+    strategy = SepCMA(basis.contain(first, base) + [0.0] * mixing, sigma if sigma is not None else
                       (REFINE_SIGMA if start.has_offset else SIGMA), population=population, seed=seed)
     while reason is None:
         candidates, scores = [], []
@@ -366,19 +384,18 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
             reason = await stop_reason()
             if reason is not None:
                 break
-            point = basis.contain(point, base)
-            voice = StyleVoice.from_coefficients(basis, components, point)
+            voice, point = decode(point)
             found = await measure(speaker, encoder, reference, voice, reference_point)
             if distance_weight:
                 moved = math.sqrt(math.fsum((c - f) ** 2 for c, f in zip(voice.coefficients, first)))
                 found = replace(found, penalty=found.penalty + distance_weight * max(0.0, moved - FREE_DISTANCE))
             evaluations += 1
-            candidates.append(list(voice.coefficients))
+            candidates.append(point)
             scores.append(found.score)
             if found.score > best.score:
                 best_voice, best = voice, found
             await _call(progress, SearchProgress(evaluations, expected(), best.similarity, start_similarity,
-                                                 time.monotonic() - started, budget_s, best_voice))
+                                                 time.monotonic() - started, budget_s, best_voice, voice))
         if reason is None:
             strategy.tell(candidates, scores)
     return SearchResult(best_voice, best.similarity, start_similarity, evaluations, time.monotonic() - started,
