@@ -31,7 +31,8 @@ let pyodide = null;
 let packages = null;
 let offline = null;
 let threads = 1;
-let variant = null;
+let variant = null; // the CPU's model variant
+let gpuVariant = null; // WebGPU's (a float one), or null
 let warmed = false;
 let options = {};
 /** How Python started: 'restored' (from the cached snapshot), 'made' (booted, snapshot taken) or 'none'. */
@@ -47,9 +48,14 @@ const mark = (phase) => { phases[phase] = Math.round(performance.now()); };
 
 // --- loading --------------------------------------------------------------------------------------
 
-/** The model variant to load: the requested one if this build has it, else the first of the manifest's order. */
-function pickModel(requested) {
-  const present = manifest.models.filter((m) => manifest.files[m.path]);
+/**
+ * The model variant a backend runs: the requested one if this build has it (and, for WebGPU, it
+ * computes in float), else the first of the backend's order in the manifest (`backend_models`:
+ * the CPU runs the int8 model, measured fastest in WebAssembly; WebGPU a float one). Null if none.
+ */
+function pickModel(requested, backend) {
+  const order = (manifest.backend_models || {})[backend] || manifest.models.map((m) => m.key);
+  const present = order.map((key) => manifest.models.find((m) => m.key === key)).filter((m) => m && manifest.files[m.path]);
   return present.find((m) => m.key === requested) || present[0] || null;
 }
 
@@ -64,8 +70,9 @@ async function init(opts) {
   if (!response.ok) throw new Error(`koe-manifest.json: HTTP ${response.status} (run ./build.sh)`);
   manifest = await response.json();
   mark('manifest');
-  variant = pickModel(opts.model);
+  variant = pickModel(opts.model, 'cpu');
   if (!variant) throw new Error('no Kokoro model in this build (run ./build.sh)');
+  gpuVariant = pickModel(opts.model, 'webgpu');
   assets = new AssetFetcher(manifest, BASE, (p) => progress('download', p));
 
   const isolated = self.crossOriginIsolated === true;
@@ -109,7 +116,7 @@ async function init(opts) {
   const voices = JSON.parse(host.voices());
   mark('engine');
 
-  backends = new Backends({ host, bridge, assets, variant, build: manifest.build, threads, ortWasm: ortBuild('webgpu').wasm },
+  backends = new Backends({ host, bridge, assets, gpuVariant, build: manifest.build, threads, ortWasm: ortBuild('webgpu').wasm },
     { probeCapMs: opts.probeCapMs, webgpuStartMs: opts.webgpuStartMs, probeFallbackAdapter: opts.probeFallbackAdapter });
   const decision = await backends.select(opts.backend || 'auto', opts.decision, progress);
   mark('backend');
@@ -118,7 +125,8 @@ async function init(opts) {
   assets.progress = (p) => progress('cache', p);
   offline = new OfflineCache(manifest, assets, () => !current && !cpu.busy, (status) => progress('offline', status));
   return {
-    build: manifest.build, model: variant.key, modelPath: variant.path, modelOptions: variant.options, threads, crossOriginIsolated: isolated,
+    build: manifest.build, model: variant.key, modelPath: variant.path, modelOptions: variant.options, gpuModel: gpuVariant ? gpuVariant.key : null,
+    threads, crossOriginIsolated: isolated,
     loadMs, phases: { ...phases }, bytes: assets.stats.bytes, bytesFromCache: assets.stats.fromCache, voices, ...decision,
     runtimes: manifest.runtimes, rules: manifest.rules, ortBuild: cpuOrt.bundle, pythonStart,
   };
@@ -196,7 +204,8 @@ async function synthesize(msg) {
   }
   post({
     type: 'done', id: msg.id,
-    summary: { ...summary, firstChunkMs: first, totalMs: performance.now() - started, threads, backend: decision.backend, reason: decision.reason, notice: decision.notice, model: variant.key },
+    summary: { ...summary, firstChunkMs: first, totalMs: performance.now() - started, threads, backend: decision.backend, reason: decision.reason, notice: decision.notice,
+      model: decision.backend === 'webgpu' && gpuVariant ? gpuVariant.key : variant.key },
   });
   if (offline && !summary.cancelled) offline.start({ languages: options.offline === 'all' });
 }

@@ -41,8 +41,9 @@ function ticker(report) {
 
 export class Backends {
   /**
-   * @param {object} engine  {host (BrowserHost), bridge (OrtBridge), assets (AssetFetcher), variant
-   *   ({key, path, options, float}), build, threads, ortWasm (asset path of ORT's WASM binary)}
+   * @param {object} engine  {host (BrowserHost), bridge (OrtBridge), assets (AssetFetcher), gpuVariant
+   *   (the float model variant WebGPU runs, {key, path, options, float}, or null), build, threads,
+   *   ortWasm (asset path of ORT's WASM binary for WebGPU)}
    * @param {object} [limits]  overrides of LIMITS (probeCapMs, webgpuStartMs; probeFallbackAdapter:
    *   let Auto probe a software adapter too): slow devices, tests
    */
@@ -59,7 +60,7 @@ export class Backends {
    * while (the GPU finishes the work already queued), so an explicit request waits up to `ms`.
    */
   async gpuCheck(ms = this.limits.adapterMs, report = () => {}) {
-    if (!this.variant.float) return { ok: false, why: 'this build has only the int8 model, which WebGPU cannot run' };
+    if (!this.gpuVariant) return { ok: false, why: 'this build has only the int8 model, which WebGPU cannot run' };
     if (!self.navigator.gpu) return { ok: false, why: 'this browser has no WebGPU' };
     let adapter = null;
     const stop = ticker((s) => report('session', { message: `Waiting for the GPU… ${s} s (at most ${Math.round(ms / 1000)} s)` }));
@@ -78,7 +79,7 @@ export class Backends {
 
   /** A WebGPU session of the model in its own worker, created within `ms` (else terminated, and this rejects). */
   async startGpu(ms, what) {
-    const gpu = new WebGpuSession(this.variant, this.threads);
+    const gpu = new WebGpuSession(this.gpuVariant, this.threads);
     const creating = this.createSession(gpu);
     try {
       await withTimeout(creating, ms, what);
@@ -92,14 +93,14 @@ export class Backends {
 
   /** Create the model's session in `gpu`'s worker (the model and ORT's WASM from the cache). */
   async createSession(gpu) {
-    const [model, wasm] = await Promise.all([this.assets.fetch(this.variant.path), this.assets.fetch(this.ortWasm)]);
+    const [model, wasm] = await Promise.all([this.assets.fetch(this.gpuVariant.path), this.assets.fetch(this.ortWasm)]);
     return gpu.create(model, wasm);
   }
 
   /** Make a started WebGPU session the engine's WebGPU backend. */
   async useGpu(gpu) {
     this.bridge.adopt(gpu);
-    await this.host.load('webgpu', this.variant.path, JSON.stringify(this.variant.options));
+    await this.host.load('webgpu', this.gpuVariant.path, JSON.stringify(this.gpuVariant.options));
   }
 
   /** Start WebGPU for the engine within `bound` ms; with a progress message every few seconds. */
@@ -197,7 +198,7 @@ export class Backends {
     try {
       const cpu = await this.cpuReference();
       stage = 'start';
-      session = new WebGpuSession(this.variant, this.threads);
+      session = new WebGpuSession(this.gpuVariant, this.threads);
       await within(this.createSession(session));
       stage = 'run';
       const first = await within(session.runRecorded(cpu.inputs));
