@@ -22,6 +22,21 @@ async function snapshotCache(cacheName) {
 }
 
 /**
+ * Pyodide's module factory, with the heap grown to hold a snapshot of `bytes` before it is restored.
+ * Pyodide sizes the heap through Emscripten's INITIAL_MEMORY, which its build never reads (the
+ * memory is declared inside the wasm, 30 MB), so a snapshot larger than that fails to restore with
+ * "offset is out of bounds" (pyodide/pyodide#6254); Koe's engine with its modules imported is larger.
+ */
+async function moduleSizedFor(asmUrl, bytes) {
+  const factory = (await import(asmUrl)).default;
+  return async (settings) => {
+    const module = await factory(settings);
+    if (module.HEAP8.length < bytes) module.growMemory(bytes);
+    return module;
+  };
+}
+
+/**
  * Pyodide with `install()` done (the wheels unpacked) and ENGINE_MODULES imported.
  * @param {URL} base  where the build is served
  * @param {string} cacheName  the app group's cache
@@ -40,7 +55,9 @@ export async function startPython(base, cacheName, install, { useSnapshot = true
   const cached = cache ? await cache.match(key) : null;
   if (cached) {
     try {
-      const pyodide = await loadPyodide({ ...options, _loadSnapshot: new Uint8Array(await cached.arrayBuffer()) });
+      const snapshot = new Uint8Array(await cached.arrayBuffer());
+      const pyodide = await loadPyodide({ ...options, _loadSnapshot: snapshot,
+        createPyodideModule: await moduleSizedFor(new URL('pyodide/pyodide.asm.mjs', base).href, snapshot.length) });
       await install(pyodide);
       pyodide.runPython(`import ${ENGINE_MODULES[0]}`); // the restored interpreter answers
       return { pyodide, snapshot: 'restored' };
