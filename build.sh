@@ -37,8 +37,8 @@ setup_assets() {
   "$PY" tools/build_lang_wheels.py
   "$PY" tools/build_lang_data.py
   step "Speaker encoder and preset voice embeddings (custom voices)"
-  "$PY" tools/build_speaker_assets.py
   "$PY" tools/build_ge2e_encoder.py
+  "$PY" tools/build_speaker_assets.py
   "$PY" tools/build_style_basis.py
   step "Browser runtime (Pyodide, onnxruntime-web, the engine wheel)"
   "$PY" tools/build_web.py

@@ -336,7 +336,9 @@ def run(args: argparse.Namespace) -> int:
         ceiling = cos(clone, oracle.embed(held_path))
         reference_speech = prepare_reference(load_reference(clone_path)).samples
         embedding = encoder.embed(reference_speech)
-        target = scorer.embed(reference_speech) if scorer is not encoder else embedding
+        parts = run_sync(scorer.aembed_parts(reference_speech)) if scorer is not encoder else {}
+        target = scorer.combine(parts) if parts else embedding
+        others = {k: v for k, v in parts.items() if k != "dvector"}   # the start by both encoders, as KoeService
         language = bank.presets[left_out].language if left_out else "en-us"
         removed = bank.presets.pop(left_out) if left_out else None
         try:
@@ -358,7 +360,7 @@ def run(args: argparse.Namespace) -> int:
                     if clock <= budget or budget not in snapshots:  # a search always measures its start
                         snapshots[budget] = (p.voice, p.similarity, p.evaluations)
 
-            _, mix = starting_mix(bank, embedding, language)
+            _, mix = starting_mix(bank, embedding, language, others=others)
             result = run_sync(search_voice(engine, scorer, target, basis=basis, language=language,
                                            start=StyleVoice(tidy_components(mix.items())),  # as KoeService does
                                            budget_s=600.0 if args.candidates else budgets[-1], progress=keep_best,

@@ -19,7 +19,9 @@ Run by ``./build.sh`` after tools/build_assets.py (it needs the model and the vo
   copy 0.9998), and int8 is both smaller (12 MB vs 49 MB) and faster (WASM 0.2 s vs 0.33 s,
   native 0.04 s vs 0.1 s for 6 windows), so it ships as is.
 * ``embeddings/index.json``: a ``speaker_embedding`` (256 floats, 5 decimals) for every
-  preset voice: the d-vector of three fixed sentences (about 8 s) it speaks. Cached per
+  preset voice: the d-vector of three fixed sentences (about 8 s) it speaks; and a
+  ``ge2e_embedding`` of the same speech by the GE2E encoder (tools/build_ge2e_encoder.py,
+  run before this script), so the custom-voice search picks its start with both encoders. Cached per
   voice under ``.cache/speaker/`` by model, voice, text and code (this script and
   koe/speaker.py) hashes, so re-builds are fast; build_assets.py keeps the field while a
   voice's sha256 is unchanged. Computing all 54 takes about 3 CPU-minutes (``--threads``
@@ -261,13 +263,15 @@ def build_preset_embeddings(threads: int = 0) -> None:
     sys.path.insert(0, str(ROOT / "py_core"))
     from koe.engine import Koe
     from koe.runtimes.onnxruntime import OnnxRuntime
-    from koe.speaker import SpeakerEncoder
+    from koe.runtime import run_sync
+    from koe.speaker import Ge2eEncoder, SpeakerEncoder
 
     index_path = PUBLIC / "embeddings" / "index.json"
     index = json.loads(index_path.read_text(encoding="utf-8"))
     model_sha = build_assets.SOURCES["model"]["sha256"]
     common = {"model": model_sha, "text": PRESET_TEXT, "code": code_hash(),
-              "embedder": build_assets.sha256_of(OUT_DIR / "embedder.int8.onnx")}
+              "embedder": build_assets.sha256_of(OUT_DIR / "embedder.int8.onnx"),
+              "ge2e": build_assets.sha256_of(OUT_DIR / "ge2e.onnx")}
     SPEAKER_CACHE.mkdir(parents=True, exist_ok=True)
     engine = encoder = None
     started, computed = time.monotonic(), 0
@@ -283,13 +287,17 @@ def build_preset_embeddings(threads: int = 0) -> None:
                 runtime = OnnxRuntime(threads=threads)
                 engine = Koe.load(PUBLIC, runtime)
                 encoder = SpeakerEncoder.load(engine.assets, runtime)
+                ge2e = run_sync(Ge2eEncoder.aload(engine.assets, runtime))
             t0 = time.monotonic()
-            vector = encoder.embed(engine.synthesize_all(PRESET_TEXT, entry["id"]), engine.sample_rate)
-            cached = {"key": key, "embedding": [round(v, 5) for v in vector]}
+            speech = engine.synthesize_all(PRESET_TEXT, entry["id"])
+            vector = encoder.embed(speech, engine.sample_rate)
+            cached = {"key": key, "embedding": [round(v, 5) for v in vector],
+                      "ge2e": [round(v, 5) for v in ge2e.embed(speech, engine.sample_rate)]}
             build_assets.atomic_write(cache, json.dumps(cached).encode())
             computed += 1
             log(f"embedded {entry['id']} in {time.monotonic() - t0:.1f} s")
         entry["speaker_embedding"] = cached["embedding"]
+        entry["ge2e_embedding"] = cached["ge2e"]
     build_assets.atomic_write(index_path, json.dumps(index, indent=1, ensure_ascii=False).encode("utf-8"))
     log(f"wrote    speaker embeddings of {len(index['voices'])} voices into embeddings/index.json "
         f"({computed} computed, {time.monotonic() - started:.1f} s)")
@@ -303,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if not (PUBLIC / "embeddings" / "index.json").exists():
         print("build failed: run tools/build_assets.py first (no voices yet)", file=sys.stderr)
+        return 1
+    if not (OUT_DIR / "ge2e.onnx").exists():
+        print("build failed: run tools/build_ge2e_encoder.py first (no GE2E encoder yet)", file=sys.stderr)
         return 1
     try:
         print("[speaker 1/2] front-end and encoder graphs", flush=True)

@@ -234,7 +234,8 @@ class KoeService:
         for part, (encoder, _) in getattr(scorer, "parts", {}).items():
             if part not in embeddings:
                 embeddings[part] = await encoder.aembed(reference.samples)
-        _, mix = starting_mix(bank, embeddings["dvector"], language)
+        _, mix = starting_mix(bank, embeddings["dvector"], language,
+                              others={k: v for k, v in embeddings.items() if k != "dvector"})
         start = StyleVoice(tidy_components(mix.items()))
         recipe = Recipe(id=voice_id, name=display, components=start.components,
                         language=bank.resolve(blend_spec(dict(start.components))).language,

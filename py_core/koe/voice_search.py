@@ -50,11 +50,15 @@ class MatchProgress:
 ProgressCallback = Callable[[MatchProgress], "Awaitable[None] | None"]
 
 
-def preset_embeddings(bank: VoiceBank) -> dict[str, list[float]]:
+#: The voice index field holding each preset's embedding, by encoder name.
+PRESET_FIELDS = {"dvector": "speaker_embedding", "ge2e": "ge2e_embedding"}
+
+
+def preset_embeddings(bank: VoiceBank, encoder: str = "dvector") -> dict[str, list[float]]:
     """The stored speaker embedding of each preset (built by tools/build_speaker_assets.py)."""
-    found = {vid: info.extra.get("speaker_embedding") for vid, info in bank.presets.items()}
+    found = {vid: info.extra.get(PRESET_FIELDS[encoder]) for vid, info in bank.presets.items()}
     found = {vid: list(vec) for vid, vec in found.items() if isinstance(vec, list) and len(vec) == EMBEDDING_DIM}
-    if not found:
+    if not found and encoder == "dvector":
         raise AssetError("the voice index has no speaker embeddings; run tools/build_speaker_assets.py")
     return found
 
@@ -69,11 +73,23 @@ def _language_bonus(voice_language: str, wanted: str | None) -> float:
 
 
 def starting_mix(bank: VoiceBank, reference: Sequence[float], language: str | None = None,
-                 top_k: int = TOP_K, temperature: float = TEMPERATURE) -> tuple[list[str], dict[str, float]]:
-    """The search pool (best :data:`POOL_SIZE` presets) and the softmax-weighted top-k mix."""
-    embeddings = preset_embeddings(bank)
-    scored = sorted(((cosine(reference, vec) + _language_bonus(bank.presets[vid].language, language), vid)
-                     for vid, vec in embeddings.items()), reverse=True)
+                 top_k: int = TOP_K, temperature: float = TEMPERATURE,
+                 others: Mapping[str, Sequence[float]] | None = None) -> tuple[list[str], dict[str, float]]:
+    """The search pool (best :data:`POOL_SIZE` presets) and the softmax-weighted top-k mix.
+
+    ``reference`` is the d-vector; ``others`` the reference's embeddings by other encoders
+    (``{"ge2e": [...]}``): where the presets have those too, a preset's similarity is the
+    mean of the encoders' cosines.
+    """
+    tables = [(list(reference), preset_embeddings(bank))]
+    for name, vector in (others or {}).items():
+        table = preset_embeddings(bank, name) if name in PRESET_FIELDS else {}
+        if table:
+            tables.append((list(vector), table))
+    usable = set.intersection(*(set(table) for _, table in tables))
+    scored = sorted((sum(cosine(ref, table[vid]) for ref, table in tables) / len(tables)
+                     + _language_bonus(bank.presets[vid].language, language), vid) for vid in usable)
+    scored.reverse()
     pool = [vid for _, vid in scored[:max(POOL_SIZE, top_k)]]
     top = scored[:top_k]
     weights = [math.exp((s - top[0][0]) / temperature) for s, _ in top]
