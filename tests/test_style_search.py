@@ -77,6 +77,39 @@ def test_cancel_keeps_the_best_voice_so_far(engine, encoder, basis, reference):
     assert result.similarity == seen[-1].similarity and result.voice == seen[-1].voice
 
 
+class AbortingEngine:
+    """The engine, whose model runs fail once ``after()`` is true, as a page's Stop makes the runs of
+    the candidate being measured fail (it terminates the model worker); ``aborted`` says it did."""
+
+    def __init__(self, engine, after):
+        self._engine, self._after, self.aborted = engine, after, False
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    async def infer(self, *args, **kwargs):
+        if self._after():
+            self.aborted = True
+            raise RuntimeError("RunAborted: stopped")
+        return await self._engine.infer(*args, **kwargs)
+
+
+def test_cancel_during_a_candidate_keeps_the_best_voice(engine, encoder, basis, reference):
+    seen = []
+    aborting = AbortingEngine(engine, lambda: len(seen) >= 2)  # the third measurement's runs fail, as Stop makes them
+    result = run_sync(search_voice(aborting, encoder, reference, basis=basis, budget_s=600, progress=seen.append,
+                                   cancelled=lambda: aborting.aborted, probe_texts=PROBES))
+    assert aborting.aborted and result.stopped == "cancelled" and result.evaluations == 2
+    assert result.voice == seen[-1].voice and result.similarity == seen[-1].similarity
+
+
+def test_a_failing_run_without_cancel_is_an_error(engine, encoder, basis, reference):
+    seen = []
+    with pytest.raises(RuntimeError, match="RunAborted"):
+        run_sync(search_voice(AbortingEngine(engine, lambda: len(seen) >= 2), encoder, reference, basis=basis,
+                              budget_s=600, progress=seen.append, cancelled=lambda: False, probe_texts=PROBES))
+
+
 def test_a_budget_smaller_than_one_candidate_stops_after_the_start(engine, encoder, basis, reference):
     result = run_sync(search_voice(engine, encoder, reference, basis=basis, budget_s=0.01, probe_texts=PROBES))
     assert result.stopped == "budget" and result.evaluations == 1

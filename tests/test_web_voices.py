@@ -94,6 +94,49 @@ def test_create_voice_from_file_survives_reload_and_speaks(browser, server, refe
     assert len(samples) > 12000 and float(np.sqrt(np.mean(np.square(samples)))) > 0.01
 
 
+def test_improve_further_never_worse_and_stop_is_prompt(browser, reference_wav):
+    """Issue 10: "Improve further" searches on from the selected custom voice (same id, a score never
+    below the one it had, stored); Stop during a long search ends it without another measurement
+    (the model worker is stopped mid-run) and keeps the best voice so far."""
+    out = create_from_file(browser, reference_wav, name="Improve me", steps=1)
+    assert out["kind"] != "error", out["status"]
+    recipe = out["last"]["recipe"]
+    improved = browser.call("""
+        await ctx.page.evaluate(() => { window.koeApp.voiceOptions = { budgetSeconds: 60, maxSteps: 3 }; window.koeApp.lastVoice = null; });
+        await ctx.page.getByTestId('ref-improve').click();
+        await ctx.page.waitForFunction(() => window.koeApp.lastVoice && !window.koeApp.creating, null, { timeout: 240000, polling: 200 });
+        return await ctx.page.evaluate(() => ({ last: window.koeApp.lastVoice,
+          status: document.querySelector('[data-testid=ref-status]').textContent,
+          stored: JSON.parse(localStorage.getItem('koe.customVoices') || '[]') }));
+    """, timeout=260)
+    better = improved["last"]["recipe"]
+    assert better["id"] == recipe["id"] and better["score"] >= recipe["score"], (recipe["score"], better)
+    assert len(improved["last"]["progress"]) == 3 and "→" in improved["status"], improved["status"]
+    assert [r for r in improved["stored"] if r["id"] == recipe["id"]][0]["score"] == better["score"]
+
+    stop = browser.call("""
+        await ctx.page.evaluate(() => { window.koeApp.voiceOptions = { budgetSeconds: 600 }; window.koeApp.lastVoice = null; });
+        await ctx.page.getByTestId('ref-improve').click();
+        // Stop right after a measurement: the next one has just started (seconds of model runs).
+        await ctx.page.waitForFunction(() => window.koeApp.voiceRun && window.koeApp.voiceRun.progress.length >= 2, null, { timeout: 240000, polling: 20 });
+        const seen = await ctx.page.evaluate(() => window.koeApp.voiceRun.progress.length);
+        const clicked = Date.now();
+        await ctx.page.getByTestId('ref-cancel').click();
+        await ctx.page.waitForFunction(() => window.koeApp.lastVoice && !window.koeApp.creating, null, { timeout: 120000, polling: 20 });
+        const stoppedMs = Date.now() - clicked;
+        return await ctx.page.evaluate(({ seen, stoppedMs }) => ({ seen, stoppedMs, last: window.koeApp.lastVoice,
+          status: document.querySelector('[data-testid=ref-status]').textContent }), { seen, stoppedMs });
+    """, timeout=300)
+    print(f"Stop search: ended {stop['stoppedMs']} ms after the click")
+    assert stop["last"]["cancelled"] is True, stop
+    assert len(stop["last"]["progress"]) == stop["seen"], "a measurement finished after Stop"
+    assert stop["last"]["recipe"]["score"] >= better["score"] and "(stopped)" in stop["status"]
+    # The model worker restarted: the voice still speaks.
+    samples = browser.evaluate("""async (voice) => (await window.koe.synthesize({ text: 'Still here.', voice })).samples.length""",
+                               recipe["id"], timeout=180)
+    assert samples > 12000
+
+
 def test_bad_references_show_clear_errors_and_keep_voices(browser, engine, tmp_path):
     before = browser.evaluate("() => JSON.parse(localStorage.getItem('koe.customVoices') || '[]').map((r) => r.id)")
     if not before:  # run alone: have one voice to keep

@@ -220,28 +220,47 @@ export class Koe {
    * Pass `samples16k` (mono Float32Array at 16 kHz) or `file` (a File/Blob/ArrayBuffer in any
    * format the browser decodes). The worker checks the audio (errors: KoeError with `code`
    * not_audio, too_short, too_long, silent, clipped), embeds it and searches the preset mix
-   * closest to the speaker for `budgetSeconds` (default 20), calling `onProgress({step, total,
+   * closest to the speaker, then moves it beyond the presets for `budgetSeconds` (default 60), calling `onProgress({step, total,
    * best_score, elapsed_s, budget_s, components})` after each measurement. Abort `signal` (an
    * AbortSignal) to stop the search early: the best mix so far is kept. Resolves to
    * `{recipe, voices, cancelled, totalMs}`; the voice is registered in the engine (usable by
    * `recipe.id`) but not stored: the page keeps it in localStorage (see app/custom-voices.mjs).
    */
-  async createVoice({ samples16k, file, name = '', budgetSeconds = 20, maxSteps, language, source, onProgress, signal } = {}) {
+  async createVoice({ samples16k, file, name = '', budgetSeconds = 60, maxSteps, language, source, onProgress, signal } = {}) {
     await this.ready;
     let samples;
     if (samples16k) samples = Float32Array.from(samples16k);
     else if (file) samples = await decodeAudioTo16k(file);
     else throw new KoeError('Give createVoice() samples16k or a file.', 'not_audio');
     if (signal && signal.aborted) throw new KoeError('Cancelled.', 'cancelled');
-    const id = this._next++;
     const options = { name, budget_s: budgetSeconds, max_steps: maxSteps || null, language: language || null,
       source: source || (file && file.name ? `file:${file.name}` : '') };
+    return this._voiceSearch({ type: 'create-voice', samples, options }, [samples.buffer], onProgress, signal);
+  }
+
+  /**
+   * "Improve further": continue the search of the custom voice `voice` (an id registered in the
+   * engine, as createVoice() and setCustomVoices() leave them) for `budgetSeconds` (default 60),
+   * toward the speaker embeddings its recipe keeps. The search starts from the voice as it is, so
+   * the result is never worse by its measure. Progress and `signal` as in createVoice() (Stop keeps
+   * the best voice so far). Resolves to `{recipe, voices, cancelled, totalMs}`: the improved recipe,
+   * under the same id, already replaces the old one in the engine; store it (localStorage).
+   */
+  async refineVoice({ voice, budgetSeconds = 60, maxSteps, onProgress, signal } = {}) {
+    await this.ready;
+    if (signal && signal.aborted) throw new KoeError('Cancelled.', 'cancelled');
+    const options = { budget_s: budgetSeconds, max_steps: maxSteps || null };
+    return this._voiceSearch({ type: 'refine-voice', voice, options }, [], onProgress, signal);
+  }
+
+  async _voiceSearch(message, transfer, onProgress, signal) {
+    const id = this._next++;
     const onAbort = () => this.worker.postMessage({ type: 'cancel', target: id });
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await new Promise((resolve, reject) => {
         this._pending.set(id, { resolve, reject, onProgress });
-        this.worker.postMessage({ type: 'create-voice', id, samples, options, backend: this.options.backend }, [samples.buffer]);
+        this.worker.postMessage({ ...message, id, backend: this.options.backend }, transfer);
       });
       this.info.voices = result.voices;
       return result;
@@ -283,18 +302,8 @@ export class Koe {
   /**
    * Captions of a clip: `words` as stream chunks and synthesize() give them (times in seconds of
    * the clip's audio, char offsets in `text`) -> a WebVTT (`format` 'vtt') or SRT ('srt') string,
-   * made by koe.captions as `koe say --timestamps out.vtt` makes them (readable cues, at most 42
-   * characters a line). Rejects with a KoeError (code invalid_words) for words it cannot read.
-   */
-  async captions(words, text, format = 'vtt') {
-    await this.ready;
-    return this._call('captions', { words, text, format });
-  }
-
-  /**
-   * Captions of a synthesis' `words` (as synthesize() or the stream's chunks give them) over its
-   * `text`: 'vtt' (WebVTT) or 'srt' text, or 'json' ({"words": [...]}); the same cues as
-   * `koe say --timestamps` (lines of at most 42 characters, a new cue after a sentence or a pause).
+   * or 'json' ({"words": [...]}), made by koe.captions as `koe say --timestamps out.vtt` makes
+   * them (readable cues, at most 42 characters a line, a new cue after a sentence or a pause). Rejects with a KoeError (code invalid_words) for words it cannot read.
    */
   async captions(words, text, format = 'vtt') {
     await this.ready;

@@ -216,10 +216,37 @@ async function synthesize(msg) {
  * so the stream ends now and the next request can start. A voice search stops after the
  * measurement in progress (it keeps its best mix so far; see web/README.md).
  */
+/**
+ * A custom-voice search (create-voice: from reference samples; refine-voice: "Improve further" of a
+ * registered custom voice), reporting each measurement as 'voice-progress'.
+ */
+async function voiceSearch(msg) {
+  const begun = performance.now();
+  const decision = await backends.select(msg.backend || 'auto', null, progressOf(msg.id));
+  const opts = JSON.stringify({ ...(msg.options || {}), backend: engineBackend(decision.backend) });
+  current = { id: msg.id, kind: msg.type, backend: decision.backend, measured: false };
+  const report = (json) => {
+    if (current && current.id === msg.id) current.measured = true;
+    post({ type: 'voice-progress', id: msg.id, progress: JSON.parse(json) });
+  };
+  try {
+    const result = JSON.parse(msg.type === 'create-voice'
+      ? await host.create_voice(msg.id, msg.samples, opts, report)
+      : await host.refine_voice(msg.id, String(msg.voice), opts, report));
+    return result.error ? result : { ...result, totalMs: performance.now() - begun, voices: JSON.parse(host.voices()) };
+  } finally {
+    current = null;
+    cancelled.delete(msg.id);
+  }
+}
+
 function cancel(target) {
   cancelled.add(target);
   if (host) host.cancel(target);
-  if (current && current.id === target && current.kind === 'synthesize' && current.backend === 'cpu' && cpu.busy) {
+  // A model run cannot be interrupted: Stop terminates the CPU model worker (pending runs reject). A
+  // voice search keeps the best voice measured so far, so it is stopped that way once one was measured.
+  const stoppable = current && (current.kind === 'synthesize' || current.measured);
+  if (stoppable && current.id === target && current.backend === 'cpu' && cpu.busy) {
     cpu.abort('stopped').then((record) => { if (record) post({ type: 'progress', phase: 'restart', restart: record }); });
   }
 }
@@ -325,9 +352,6 @@ self.onmessage = (event) => {
     case 'synthesize':
       serial(() => synthesize(msg).catch(fail));
       break;
-    case 'captions':
-      answer(msg, () => captions(msg));
-      break;
     case 'phonemize':
       reply(msg, () => phonemize(msg));
       break;
@@ -356,20 +380,8 @@ self.onmessage = (event) => {
       });
       break;
     case 'create-voice':
-      reply(msg, async () => {
-        const begun = performance.now();
-        const report = (json) => post({ type: 'voice-progress', id: msg.id, progress: JSON.parse(json) });
-        const decision = await backends.select(msg.backend || 'auto', null, progressOf(msg.id));
-        const opts = { ...(msg.options || {}), backend: engineBackend(decision.backend) };
-        current = { id: msg.id, kind: 'create-voice', backend: decision.backend };
-        try {
-          const result = JSON.parse(await host.create_voice(msg.id, msg.samples, JSON.stringify(opts), report));
-          return result.error ? result : { ...result, totalMs: performance.now() - begun, voices: JSON.parse(host.voices()) };
-        } finally {
-          current = null;
-          cancelled.delete(msg.id);
-        }
-      });
+    case 'refine-voice':
+      reply(msg, () => voiceSearch(msg));
       break;
     case 'stats':
       post({ type: 'result', id: msg.id, value: { ...(assets ? assets.stats : {}), warmed, threads, model: variant && variant.key,

@@ -385,7 +385,15 @@ async def search_voice(engine, encoder: SpeakerEncoder, reference: Sequence[floa
             if reason is not None:
                 break
             voice, point = decode(point)
-            found = await measure(speaker, encoder, reference, voice, reference_point)
+            try:
+                found = await measure(speaker, encoder, reference, voice, reference_point)
+            except Exception:
+                # A runtime may abort a candidate's model runs to stop at once (the page terminates
+                # its model worker on Stop): the best voice so far stands.
+                if await _call(cancelled):
+                    reason = "cancelled"
+                    break
+                raise
             if distance_weight:
                 moved = math.sqrt(math.fsum((c - f) ** 2 for c, f in zip(voice.coefficients, first)))
                 found = replace(found, penalty=found.penalty + distance_weight * max(0.0, moved - FREE_DISTANCE))

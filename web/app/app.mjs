@@ -19,7 +19,7 @@ const els = Object.fromEntries(['text', 'readalong', 'edit-text', 'voice', 'prev
   'mismatch-message', 'mismatch-switch', 'mismatch-lang', 'mismatch-anyway', 'play', 'seek', 'clock', 'buffering', 'download',
   'captions', 'metrics', 'history', 'history-empty', 'backend-badge', 'backend-reason', 'build', 'llm-toggle', 'llm-fields', 'llm-url',
   'llm-key', 'llm-model', 'llm-reply', 'blend-box', 'blend-rows', 'blend-add', 'blend-spec', 'blend-use', 'blend-save', 'blend-name',
-  'ref-import', 'ref-export', 'ref-delete', 'ref-rename', 'ref-record', 'ref-file', 'ref-name', 'ref-create', 'ref-cancel',
+  'ref-import', 'ref-export', 'ref-delete', 'ref-rename', 'ref-record', 'ref-file', 'ref-name', 'ref-create', 'ref-cancel', 'ref-improve',
   'ref-recording', 'ref-level', 'ref-timer', 'ref-progress', 'ref-status', 'voice-status', 'voice-undo'].map((id) => [id, $(id)]));
 const params = new URLSearchParams(location.search);
 const shared = readShared(location);
@@ -334,6 +334,8 @@ function updateCustomButtons() {
   els['ref-export'].disabled = !isCustom;
   els['ref-delete'].disabled = !isCustom;
   els['ref-rename'].disabled = !isCustom;
+  const recipe = isCustom ? app.customVoices.get(els.voice.value) : null;
+  els['ref-improve'].disabled = app.creating || !(recipe && recipe.embedding && recipe.embedding.length);
 }
 
 /** The selected voice's entry ({id, name, language...}); a blend gets its first voice's language. */
@@ -848,6 +850,8 @@ const PREVIEW_TEXT = {
   hi: 'नमस्ते! मेरी आवाज़ ऐसी है।', ja: 'こんにちは。これが私の声です。', zh: '你好！这是我的声音。',
 };
 const previews = new Map();
+/** Samples of a voice made before it changed (an improved custom voice) are not its sound any more. */
+const forgetPreviews = (id) => { for (const key of [...previews.keys()]) if (key.startsWith(`${id}@`)) previews.delete(key); };
 
 /** A short sample of the selected voice (made once per voice and speed in this session). */
 async function preview() {
@@ -976,7 +980,7 @@ els['voice-undo'].addEventListener('click', async () => {
 
 const MAX_RECORD_S = 90;
 app.voiceOptions = {
-  budgetSeconds: Number(params.get('voiceBudget')) || 20,
+  budgetSeconds: Number(params.get('voiceBudget')) || 60,
   maxSteps: Number(params.get('voiceSteps')) || undefined,
 };
 
@@ -991,6 +995,7 @@ function refBusy(busy) {
   els['ref-cancel'].disabled = !busy;
   els['ref-file'].disabled = busy;
   els['ref-record'].disabled = busy || !canRecord();
+  updateCustomButtons();
 }
 
 const canRecord = () => !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -1111,16 +1116,7 @@ async function createVoice() {
     const { budgetSeconds, maxSteps } = app.voiceOptions;
     const result = await app.koe.createVoice({
       samples16k: samples, name: els['ref-name'].value.trim(), budgetSeconds, maxSteps, source: reference.source,
-      signal: controller.signal,
-      onProgress: (p) => {
-        app.voiceRun.progress.push({ ...p, atMs: performance.now() - app.voiceRun.started });
-        if (controller.signal.aborted) return; // "Stopping…" stays until the search has stopped
-        // Progress by the time budget: the number of measurements is an estimate that moves.
-        els['ref-progress'].max = Math.max(1, p.budget_s);
-        els['ref-progress'].value = Math.min(p.elapsed_s, p.budget_s);
-        refStatus(`Matching the voice… ${p.step} measurement${p.step === 1 ? '' : 's'}, best similarity ${p.best_score.toFixed(3)} `
-          + `(${Math.round(p.elapsed_s)} of ${Math.round(p.budget_s)} s)`);
-      },
+      signal: controller.signal, onProgress: searchProgress('Matching the voice'),
     });
     const totalMs = performance.now() - app.voiceRun.started;
     const recipe = result.recipe;
@@ -1134,9 +1130,10 @@ async function createVoice() {
     }
     await refreshVoices(recipe.id);
     store.set('voice', recipe.id);
-    const score = recipe.score != null ? `, similarity ${recipe.score.toFixed(3)}` : '';
-    refStatus(`Created “${recipe.name}” from ${recipe.seconds.toFixed(1)} s of speech in ${(totalMs / 1000).toFixed(1)} s`
-      + `${result.cancelled ? ' (search stopped early)' : ''}${score}. It is selected above.${kept}`, kept ? 'error' : 'info');
+    const score = recipe.score != null ? ` (similarity ${recipe.score.toFixed(3)} by Koe's speaker measure)` : '';
+    refStatus(`Created “${recipe.name}”, the closest voice Koe can make to this speaker${score}, from `
+      + `${recipe.seconds.toFixed(1)} s of speech in ${(totalMs / 1000).toFixed(1)} s${result.cancelled ? ' (search stopped early)' : ''}. `
+      + `It is selected above: Preview plays it; Improve further searches on.${kept}`, kept ? 'error' : 'info');
   } catch (error) {
     app.lastVoice = { error: error.message, code: error.code };
     refStatus(error.message, 'error');
@@ -1147,7 +1144,61 @@ async function createVoice() {
   }
 }
 
+/** The progress callback of a voice search: by the time budget (the number of measurements is an estimate that moves). */
+function searchProgress(what) {
+  return (p) => {
+    const run = app.voiceRun;
+    if (!run) return;
+    run.progress.push({ ...p, atMs: performance.now() - run.started });
+    if (run.controller.signal.aborted) return; // "Stopping…" stays until the search has stopped
+    els['ref-progress'].max = Math.max(1, p.budget_s);
+    els['ref-progress'].value = Math.min(p.elapsed_s, p.budget_s);
+    refStatus(`${what}… ${p.step} measurement${p.step === 1 ? '' : 's'}, best similarity ${p.best_score.toFixed(3)} `
+      + `(${Math.round(p.elapsed_s)} of ${Math.round(p.budget_s)} s)`);
+  };
+}
+
+/** "Improve further": search on from the selected custom voice; the improved one replaces it. */
+async function improveVoice() {
+  const recipe = app.customVoices && app.customVoices.get(els.voice.value);
+  if (!app.ready || !recipe || app.creating) return;
+  const controller = new AbortController();
+  app.voiceRun = { controller, started: performance.now(), progress: [] };
+  refBusy(true);
+  els['ref-progress'].hidden = false;
+  els['ref-progress'].removeAttribute('value');
+  try {
+    refStatus(`Improving “${recipe.name}”…`);
+    const { budgetSeconds, maxSteps } = app.voiceOptions;
+    const result = await app.koe.refineVoice({ voice: recipe.id, budgetSeconds, maxSteps, signal: controller.signal,
+      onProgress: searchProgress(`Improving “${recipe.name}”`) });
+    const improved = result.recipe;
+    const totalMs = performance.now() - app.voiceRun.started;
+    app.lastVoice = { recipe: improved, totalMs, cancelled: result.cancelled, progress: app.voiceRun.progress, refined: true };
+    let kept = '';
+    try {
+      await app.customVoices.add(improved);
+    } catch (error) {
+      kept = ` But: ${error.message}`;
+    }
+    forgetPreviews(improved.id);
+    await refreshVoices(improved.id);
+    const before = recipe.score != null ? recipe.score.toFixed(3) : '?';
+    const after = improved.score != null ? improved.score.toFixed(3) : '?';
+    refStatus(`“${improved.name}”: similarity ${before} → ${after} in ${(totalMs / 1000).toFixed(1)} s`
+      + `${result.cancelled ? ' (stopped)' : ''}. Preview plays it; Improve further searches on.${kept}`, kept ? 'error' : 'info');
+  } catch (error) {
+    app.lastVoice = { error: error.message, code: error.code, refined: true };
+    refStatus(error.message, 'error');
+  } finally {
+    els['ref-progress'].hidden = true;
+    app.voiceRun = null;
+    refBusy(false);
+  }
+}
+
 els['ref-create'].addEventListener('click', createVoice);
+els['ref-improve'].addEventListener('click', improveVoice);
 els['ref-cancel'].addEventListener('click', () => {
   if (app.voiceRun) {
     app.voiceRun.controller.abort();

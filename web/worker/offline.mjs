@@ -48,8 +48,12 @@ export class OfflineCache {
 
   /** Start caching in the background (once): every voice pack, and with `languages` every language's files. */
   start({ languages = false } = {}) {
-    if (this.running) return this.running;
-    this.running = this.run(languages);
+    // A run is chained after the one under way, so asking for the languages' files after the
+    // voices-only run (the one the first synthesis starts) still saves them.
+    if (this.running && (this.withLanguages || !languages)) return this.running;
+    this.withLanguages = this.withLanguages || languages;
+    const previous = this.running || Promise.resolve();
+    this.running = previous.catch(() => {}).then(() => this.run(this.withLanguages));
     return this.running;
   }
 
