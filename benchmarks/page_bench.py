@@ -15,6 +15,8 @@ Sections:
   time to first audio (TTFA), total, TTFA as a fraction of the total, chunk sizes, RTF, and
   *stalls*: with playback starting when the first chunk arrives, the time the listener would
   hear nothing while synthesis is still running;
+* ``playback``: the paragraph through the page's Generate button and player, with the scheduler
+  and without it (each chunk played as it arrives), alternating: first sound, stalls, the end;
 * ``stop``: a long text, Stop after its first chunk: how long until the stream ends (Stop
   latency), the model worker's restart cost, and a one-sentence Generate right after (its TTFA);
 * ``ort``: plain onnxruntime-web (no Pyodide) on the paragraph's recorded model inputs, for each
@@ -343,9 +345,10 @@ def section_ort(models: list[str], builds: list[str], threads: list[int], runs: 
 
 # --- memory ----------------------------------------------------------------------------------------
 
-HEAP = """async () => {
+HEAP = """async (full) => {
   let uaMemory = null;
-  if (self.crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
+  // measureUserAgentSpecificMemory waits for a garbage collection (up to a minute): every 10th run only.
+  if (full && self.crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
     try { uaMemory = (await performance.measureUserAgentSpecificMemory()).bytes; } catch { uaMemory = null; }
   }
   const m = performance.memory || {};
@@ -359,10 +362,10 @@ def section_memory(server: StaticServer, runs: int) -> dict:
     curve = []
     with Browser(extra_flags=["--enable-precise-memory-info"]) as browser:
         open_page(server, browser)
-        curve.append({"run": 0, **browser.evaluate(HEAP, timeout=120)})
+        curve.append({"run": 0, **browser.evaluate(HEAP, True, timeout=120)})
         for i in range(1, runs + 1):
             browser.evaluate(STREAM, {"text": texts[i % len(texts)]}, timeout=900)
-            curve.append({"run": i, **browser.evaluate(HEAP, timeout=120)})
+            curve.append({"run": i, **browser.evaluate(HEAP, i % 10 == 0 or i == runs, timeout=120)})
             point = curve[-1]
             w = point["worker"] or {}
             log(f"  after {i:3}: page JS heap {mb(point['pageHeap'])}, all (UA-specific) {mb(point['uaMemory'])}, "
@@ -381,6 +384,9 @@ LANG_FIRST_USE = """async ({ code, voice, text }) => {
   const t0 = performance.now();
   const first = await window.koe.phonemize({ text: text.slice(0, 12), voice }).catch((e) => ({ error: e.message }));
   const firstUseMs = performance.now() - t0;
+  const t2 = performance.now();
+  await window.koe.phonemize({ text, voice }); // its words are new: nothing memoized yet
+  const phonemizeFirstMs = performance.now() - t2;
   const times = [];
   let p = null;
   for (let i = 0; i < 3; i++) {
@@ -389,7 +395,7 @@ LANG_FIRST_USE = """async ({ code, voice, text }) => {
     times.push(performance.now() - t);
   }
   const installs = (await window.koe.stats()).installs.filter((x) => x.language === code);
-  return { firstUseMs, phonemizeMs: Math.min(...times), phonemes: p.phonemes, error: first.error || null,
+  return { firstUseMs, phonemizeFirstMs, phonemizeMs: Math.min(...times), phonemes: p.phonemes, error: first.error || null,
     downloaded: installs.reduce((n, x) => n + x.downloadedBytes, 0), installMs: installs.reduce((n, x) => n + x.ms, 0) };
 }"""
 
@@ -402,12 +408,15 @@ def native_phonemize_ms(code: str, text: str, voice: str) -> tuple[float, float]
     started = time.perf_counter()
     engine.phonemize("Hello.", voice)  # loads the front end
     load_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    engine.phonemize(text, voice)  # its words are new: nothing memoized yet
+    first_ms = (time.perf_counter() - started) * 1000
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
         engine.phonemize(text, voice)
         best = min(best, (time.perf_counter() - started) * 1000)
-    return load_ms, best
+    return load_ms, first_ms, best
 
 
 def section_languages(server: StaticServer) -> dict:
@@ -418,30 +427,95 @@ def section_languages(server: StaticServer) -> dict:
         for code, text in LANG_TEXTS.items():
             voice = LANG_VOICES[code]
             page = browser.evaluate(LANG_FIRST_USE, {"code": code, "voice": voice, "text": text}, timeout=900)
-            load_ms, native_ms = native_phonemize_ms(code, text, voice)
+            load_ms, native_first_ms, native_ms = native_phonemize_ms(code, text, voice)
             rows[code] = {"bytes": languages.get(code, {}).get("bytes"), "chars": len(text), **page,
-                          "native_load_ms": load_ms, "native_phonemize_ms": native_ms}
+                          "native_load_ms": load_ms, "native_phonemize_first_ms": native_first_ms,
+                          "native_phonemize_ms": native_ms}
             log(f"  {code:6} {rows[code]['bytes'] / 1e6 if rows[code]['bytes'] else 0:6.2f} MB; first use (download, install, "
                 f"load the front end) {page['firstUseMs'] / 1000:.2f} s (install {page['installMs'] / 1000:.2f} s, "
-                f"{page['downloaded'] / 1e6:.1f} MB downloaded); phonemize {len(text)} chars: Pyodide {page['phonemizeMs']:.0f} ms, "
-                f"CPython {native_ms:.0f} ms ({page['phonemizeMs'] / native_ms:.1f}x); native front-end load {load_ms:.0f} ms"
+                f"{page['downloaded'] / 1e6:.1f} MB downloaded); phonemize {len(text)} chars, first time: Pyodide "
+                f"{page['phonemizeFirstMs']:.0f} ms, CPython {native_first_ms:.0f} ms; again (memoized words): Pyodide "
+                f"{page['phonemizeMs']:.0f} ms, CPython {native_ms:.1f} ms; native front-end load {load_ms:.0f} ms"
                 + (f"; error {page['error']}" if page["error"] else ""))
     return rows
 
 
+# --- playback --------------------------------------------------------------------------------------
+
+PLAYBACK = """async ({ text, schedule }) => {
+  const app = window.koeApp;
+  app.player.schedule = schedule;
+  document.querySelector('[data-testid=text]').value = text;
+  document.querySelector('[data-testid=text]').dispatchEvent(new Event('input', { bubbles: true }));
+  const t0 = performance.now();
+  document.querySelector('[data-testid=generate]').click();
+  const until = async (ok, ms) => { const end = performance.now() + ms; while (!ok()) { if (performance.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 50)); } };
+  await until(() => app.player.stats.startedAt != null, 600000);
+  const sound = app.player.stats.startedAt - t0;
+  await until(() => !app.run && app.player.state === 'ended', 600000);
+  const end = performance.now() - t0;
+  const s = app.player.stats;
+  return { firstSoundMs: sound, endMs: end, audio: app.player.duration, stalls: s.stalls, stalledSeconds: s.stalledSeconds, waitedMs: s.waitedMs };
+}"""
+
+
+def section_playback(server: StaticServer, runs: int) -> dict:
+    """The paragraph through the page's own Generate and player, with its scheduler and without
+    (each chunk played as it arrives), alternating: stalls the listener hears."""
+    out: dict = {"scheduler": [], "as_it_arrives": []}
+    with Browser() as browser:
+        open_page(server, browser)
+        browser.evaluate(PLAYBACK, {"text": SENTENCE, "schedule": True}, timeout=600)  # warm-up
+        for run in range(runs):
+            for schedule in ((True, False) if run % 2 == 0 else (False, True)):
+                r = browser.evaluate(PLAYBACK, {"text": PARAGRAPH, "schedule": schedule}, timeout=900)
+                out["scheduler" if schedule else "as_it_arrives"].append(r)
+                log(f"  {'scheduler      ' if schedule else 'as it arrives  '}: first sound {r['firstSoundMs'] / 1000:.2f} s "
+                    f"after Generate, {r['stalls']} stall(s) {r['stalledSeconds']:.2f} s, heard all {r['audio']:.1f} s of "
+                    f"audio by {r['endMs'] / 1000:.1f} s")
+    return out
+
+
 # --- main ------------------------------------------------------------------------------------------
 
+def native_first_audio(runs: int = 3) -> dict:
+    """The native engine (koe.native, this machine's cores) on the sentence and the paragraph: time to
+    the first chunk and to the end, best of ``runs`` after a warm-up, as the page's synth section."""
+    from koe.native import load
+
+    engine = load()
+    list(engine.synthesize(SENTENCE, "af_heart"))  # warm-up: sessions, lexicon, voice
+    out = {}
+    for name, text in (("sentence", SENTENCE), ("paragraph", PARAGRAPH)):
+        best = None
+        for _ in range(runs):
+            started = time.perf_counter()
+            first, samples = None, 0
+            for chunk in engine.synthesize(text, "af_heart"):
+                first = first if first is not None else time.perf_counter() - started
+                samples += len(chunk.samples)
+            total = time.perf_counter() - started
+            if best is None or total < best["total_s"]:
+                best = {"ttfa_s": first, "total_s": total, "audio_s": samples / engine.sample_rate}
+        best["ttfa_fraction"] = best["ttfa_s"] / best["total_s"]
+        out[name] = best
+        log(f"  native {name}: TTFA {best['ttfa_s']:.2f} s, total {best['total_s']:.2f} s for {best['audio_s']:.1f} s "
+            f"of audio (TTFA {100 * best['ttfa_fraction']:.0f}% of total)")
+    return out
+
+
 def section_native() -> dict:
+    native = native_first_audio()
     script = ROOT / "benchmarks" / "native_vs_kokoro_onnx.py"
     if not script.exists():
         log("  benchmarks/native_vs_kokoro_onnx.py is not there: skipped")
-        return {"skipped": True}
+        return {"first_audio": native}
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True)
     log(result.stdout.rstrip() or result.stderr.rstrip()[-2000:])
-    return {"returncode": result.returncode}
+    return {"first_audio": native, "returncode": result.returncode}
 
 
-SECTIONS = ("load", "synth", "stop", "ort", "memory", "languages", "native")
+SECTIONS = ("load", "synth", "playback", "stop", "ort", "memory", "languages", "native")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -474,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
             elif section == "synth":
                 results[section] = section_synth(server, args.runs or 3)
                 report_synth(results[section])
+            elif section == "playback":
+                results[section] = section_playback(server, args.runs or 2)
             elif section == "stop":
                 results[section] = section_stop(server, args.runs or 3)
                 report_stop(results[section])
