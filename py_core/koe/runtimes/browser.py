@@ -270,8 +270,13 @@ class BrowserHost:
         except KoeError as error:
             return _json(error_payload(error))
 
-    def _search_hooks(self, request_id: int, progress: Any):
-        """The ``progress`` and ``cancelled`` callbacks of a voice search the page can follow and stop."""
+    async def _voice_search(self, request_id: int, options_json: str, progress: Any, search) -> str:
+        """Run ``search(options, progress=..., cancelled=...)`` (a KoeService voice search) so the page
+        can follow it (``progress(json)`` after each measurement) and stop it (:meth:`cancel` with
+        ``request_id``: the best voice so far is kept); its recipe as JSON, or the error."""
+        request_id = int(request_id)
+        options = json.loads(options_json)
+        started = time.perf_counter()
 
         def report(p) -> None:
             progress(_json({"step": p.step, "total": p.total, "best_score": p.best_score, "elapsed_s": p.elapsed_s,
@@ -283,53 +288,31 @@ class BrowserHost:
             await asyncio.sleep(0.001)
             return request_id in self._cancelled
 
-        return report, cancelled
-
-    async def create_voice(self, request_id: int, js_samples: Any, options_json: str, progress: Any) -> str:
-        """Reference audio (16 kHz Float32Array) -> a registered recipe (JSON), by KoeService.create_voice.
-
-        ``progress(json)`` is called after each measurement; :meth:`cancel` with ``request_id``
-        stops the search (the best voice so far is kept).
-        """
-        from ..service import SUFFIX
-
-        request_id = int(request_id)
-        options = json.loads(options_json)
-        started = time.perf_counter()
-        report, cancelled = self._search_hooks(request_id, progress)
         try:
-            recipe = await self.service.create_voice(
-                _samples(js_samples), name=options.get("name") or None, existing=SUFFIX,
-                language=options.get("language") or None, source=str(options.get("source") or ""),
-                budget_s=float(options.get("budget_s") or 20.0),
-                max_steps=int(options["max_steps"]) if options.get("max_steps") else None,
-                progress=report, cancelled=cancelled, backend=options.get("backend") or None)
+            recipe = await search(options, progress=report, cancelled=cancelled, backend=options.get("backend") or None,
+                                  max_steps=int(options["max_steps"]) if options.get("max_steps") else None)
             stopped = request_id in self._cancelled
         except KoeError as error:
             return _json(error_payload(error))
         finally:
             self._cancelled.discard(request_id)
         return _json({"recipe": recipe.to_dict(), "seconds": time.perf_counter() - started, "cancelled": stopped})
+
+    async def create_voice(self, request_id: int, js_samples: Any, options_json: str, progress: Any) -> str:
+        """Reference audio (16 kHz Float32Array) -> a registered recipe (JSON), by KoeService.create_voice."""
+        from ..service import SUFFIX
+
+        samples = _samples(js_samples)
+        return await self._voice_search(request_id, options_json, progress, lambda options, **hooks: self.service.create_voice(
+            samples, name=options.get("name") or None, existing=SUFFIX, language=options.get("language") or None,
+            source=str(options.get("source") or ""), budget_s=float(options.get("budget_s") or 60.0), **hooks))
 
     async def refine_voice(self, request_id: int, voice_id: str, options_json: str, progress: Any) -> str:
         """Continue the search of a registered custom voice ("Improve further"), by
         KoeService.refine_voice; the improved recipe replaces it in the engine and is returned
         (JSON) for the page to store. Stop keeps the best voice so far, never a worse one."""
-        request_id = int(request_id)
-        options = json.loads(options_json)
-        started = time.perf_counter()
-        report, cancelled = self._search_hooks(request_id, progress)
-        try:
-            recipe = await self.service.refine_voice(
-                str(voice_id), float(options.get("budget_s") or 60.0),
-                max_steps=int(options["max_steps"]) if options.get("max_steps") else None,
-                progress=report, cancelled=cancelled, backend=options.get("backend") or None)
-            stopped = request_id in self._cancelled
-        except KoeError as error:
-            return _json(error_payload(error))
-        finally:
-            self._cancelled.discard(request_id)
-        return _json({"recipe": recipe.to_dict(), "seconds": time.perf_counter() - started, "cancelled": stopped})
+        return await self._voice_search(request_id, options_json, progress, lambda options, **hooks: self.service.refine_voice(
+            str(voice_id), float(options.get("budget_s") or 60.0), **hooks))
 
     # --- synthesis -----------------------------------------------------------------------------
 
