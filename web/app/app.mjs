@@ -1101,47 +1101,63 @@ els['ref-file'].addEventListener('change', () => {
   refStatus(`Selected ${file.name}. Name it (optional) and click Create voice.`);
 });
 
-async function createVoice() {
-  if (!app.ready || !app.reference || app.creating) return;
-  const reference = app.reference;
+/**
+ * One custom-voice search in the page (Create voice, Improve further): the busy state, the
+ * progress bar, Stop (the AbortSignal given to `search`), keeping the result in this browser and
+ * selecting it. `search(signal)` resolves to what koe.createVoice/refineVoice give; `describe(recipe,
+ * result, seconds)` says what was made.
+ */
+async function runVoiceSearch(search, describe, extra = {}) {
   const controller = new AbortController();
   app.voiceRun = { controller, started: performance.now(), progress: [] };
   refBusy(true);
   els['ref-progress'].hidden = false;
   els['ref-progress'].removeAttribute('value');
   try {
-    refStatus(`Reading ${reference.label}…`);
-    const samples = reference.file ? await decodeAudioTo16k(reference.file) : await resampleTo16k(reference.samples, reference.rate);
-    refStatus('Checking the audio and measuring the speaker…');
-    const { budgetSeconds, maxSteps } = app.voiceOptions;
-    const result = await app.koe.createVoice({
-      samples16k: samples, name: els['ref-name'].value.trim(), budgetSeconds, maxSteps, source: reference.source,
-      signal: controller.signal, onProgress: searchProgress('Matching the voice'),
-    });
+    const result = await search(controller.signal);
     const totalMs = performance.now() - app.voiceRun.started;
     const recipe = result.recipe;
-    app.lastVoice = { recipe, totalMs, cancelled: result.cancelled, progress: app.voiceRun.progress };
-    els['ref-name'].value = '';
+    app.lastVoice = { recipe, totalMs, cancelled: result.cancelled, progress: app.voiceRun.progress, ...extra };
     let kept = '';
     try {
       await app.customVoices.add(recipe);
     } catch (error) {
       kept = ` But: ${error.message}`;
     }
+    forgetPreviews(recipe.id);
     await refreshVoices(recipe.id);
     store.set('voice', recipe.id);
-    const score = recipe.score != null ? ` (similarity ${recipe.score.toFixed(3)} by Koe's speaker measure)` : '';
-    refStatus(`Created “${recipe.name}”, the closest voice Koe can make to this speaker${score}, from `
-      + `${recipe.seconds.toFixed(1)} s of speech in ${(totalMs / 1000).toFixed(1)} s${result.cancelled ? ' (search stopped early)' : ''}. `
-      + `It is selected above: Preview plays it; Improve further searches on.${kept}`, kept ? 'error' : 'info');
+    refStatus(`${describe(recipe, result, totalMs / 1000)}${kept}`, kept ? 'error' : 'info');
   } catch (error) {
-    app.lastVoice = { error: error.message, code: error.code };
+    app.lastVoice = { error: error.message, code: error.code, ...extra };
     refStatus(error.message, 'error');
   } finally {
     els['ref-progress'].hidden = true;
     app.voiceRun = null;
     refBusy(false);
   }
+}
+
+async function createVoice() {
+  if (!app.ready || !app.reference || app.creating) return;
+  const reference = app.reference;
+  await runVoiceSearch(async (signal) => {
+    refStatus(`Reading ${reference.label}…`);
+    const samples = reference.file ? await decodeAudioTo16k(reference.file) : await resampleTo16k(reference.samples, reference.rate);
+    refStatus('Checking the audio and measuring the speaker…');
+    const { budgetSeconds, maxSteps } = app.voiceOptions;
+    const result = await app.koe.createVoice({
+      samples16k: samples, name: els['ref-name'].value.trim(), budgetSeconds, maxSteps, source: reference.source,
+      signal, onProgress: searchProgress('Matching the voice'),
+    });
+    els['ref-name'].value = '';
+    return result;
+  }, (recipe, result, seconds) => {
+    const score = recipe.score != null ? ` (similarity ${recipe.score.toFixed(3)} by Koe's speaker measure)` : '';
+    return `Created “${recipe.name}”, the closest voice Koe can make to this speaker${score}, from `
+      + `${recipe.seconds.toFixed(1)} s of speech in ${seconds.toFixed(1)} s${result.cancelled ? ' (search stopped early)' : ''}. `
+      + 'It is selected above: Preview plays it; Improve further searches on.';
+  });
 }
 
 /** The progress callback of a voice search: by the time budget (the number of measurements is an estimate that moves). */
@@ -1162,39 +1178,16 @@ function searchProgress(what) {
 async function improveVoice() {
   const recipe = app.customVoices && app.customVoices.get(els.voice.value);
   if (!app.ready || !recipe || app.creating) return;
-  const controller = new AbortController();
-  app.voiceRun = { controller, started: performance.now(), progress: [] };
-  refBusy(true);
-  els['ref-progress'].hidden = false;
-  els['ref-progress'].removeAttribute('value');
-  try {
+  await runVoiceSearch((signal) => {
     refStatus(`Improving “${recipe.name}”…`);
     const { budgetSeconds, maxSteps } = app.voiceOptions;
-    const result = await app.koe.refineVoice({ voice: recipe.id, budgetSeconds, maxSteps, signal: controller.signal,
-      onProgress: searchProgress(`Improving “${recipe.name}”`) });
-    const improved = result.recipe;
-    const totalMs = performance.now() - app.voiceRun.started;
-    app.lastVoice = { recipe: improved, totalMs, cancelled: result.cancelled, progress: app.voiceRun.progress, refined: true };
-    let kept = '';
-    try {
-      await app.customVoices.add(improved);
-    } catch (error) {
-      kept = ` But: ${error.message}`;
-    }
-    forgetPreviews(improved.id);
-    await refreshVoices(improved.id);
+    return app.koe.refineVoice({ voice: recipe.id, budgetSeconds, maxSteps, signal, onProgress: searchProgress(`Improving “${recipe.name}”`) });
+  }, (improved, result, seconds) => {
     const before = recipe.score != null ? recipe.score.toFixed(3) : '?';
     const after = improved.score != null ? improved.score.toFixed(3) : '?';
-    refStatus(`“${improved.name}”: similarity ${before} → ${after} in ${(totalMs / 1000).toFixed(1)} s`
-      + `${result.cancelled ? ' (stopped)' : ''}. Preview plays it; Improve further searches on.${kept}`, kept ? 'error' : 'info');
-  } catch (error) {
-    app.lastVoice = { error: error.message, code: error.code, refined: true };
-    refStatus(error.message, 'error');
-  } finally {
-    els['ref-progress'].hidden = true;
-    app.voiceRun = null;
-    refBusy(false);
-  }
+    return `“${improved.name}”: similarity ${before} → ${after} in ${seconds.toFixed(1)} s`
+      + `${result.cancelled ? ' (stopped)' : ''}. Preview plays it; Improve further searches on.`;
+  }, { refined: true });
 }
 
 els['ref-create'].addEventListener('click', createVoice);
