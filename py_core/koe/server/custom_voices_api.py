@@ -249,25 +249,14 @@ async def create_voice(request: Request) -> Response:
                                              seconds=seconds, cancelled=cancelled, save=False))
 
     try:
-        slot = await unless_disconnected(request, state.capacity.acquire())
-    except ClientGone:
-        return Response(status_code=499)
-    job = state.track(CloneJob(search).start())
-    try:
-        recipe = await unless_disconnected(request, job.result())
-    except ClientGone:
-        log.info("voice search abandoned: the client disconnected")
-        return Response(status_code=499)
+        job, recipe = await _search_in_slot(request, state, search, started,
+                                            gone="voice search abandoned: the client disconnected")
     except ReferenceAudioError as error:
         raise _reference_error(error) from None
     except VoiceExistsError as error:  # another request took the name meanwhile
         raise APIError(409, error.message, param="name", code="voice_exists") from None
-    finally:
-        if job.finished:
-            slot.release(time.perf_counter() - started)
-        else:  # abandoned: it stops before its next measurement, and holds the slot until then
-            job.cancel()
-            _release_when_done(job, slot, started)
+    if isinstance(recipe, Response):
+        return recipe
     if job.cancelled:
         raise APIError(503, "The voice search was stopped (the server is shutting down); nothing was saved.",
                        code="cancelled")
@@ -284,6 +273,30 @@ async def create_voice(request: Request) -> Response:
 
 
 _background: set[asyncio.Task] = set()
+
+
+async def _search_in_slot(request: Request, state: Any, search: Callable[[Callable[[], bool]], Any], started: float,
+                          *, gone: str) -> tuple[CloneJob | None, Any]:
+    """Run a voice search (``search(cancelled)``, in a thread) while holding a capacity slot:
+    ``(job, its result)``, or ``(job, a 499 response)`` when the client went away (logged as
+    ``gone`` once the search had started; the search stops before its next measurement and
+    holds the slot until then). The search's own errors propagate."""
+    try:
+        slot = await unless_disconnected(request, state.capacity.acquire())
+    except ClientGone:
+        return None, Response(status_code=499)
+    job = state.track(CloneJob(search).start())
+    try:
+        return job, await unless_disconnected(request, job.result())
+    except ClientGone:
+        log.info("%s", gone)
+        return job, Response(status_code=499)
+    finally:
+        if job.finished:
+            slot.release(time.perf_counter() - started)
+        else:  # abandoned: it stops before its next measurement, and holds the slot until then
+            job.cancel()
+            _release_when_done(job, slot, started)
 
 
 def _release_when_done(job: CloneJob, slot: Slot, started: float) -> None:
@@ -345,26 +358,16 @@ async def refine_voice(request: Request) -> Response:
         return run_sync(service.refine_voice(voice_id, seconds, cancelled=cancelled))
 
     try:
-        slot = await unless_disconnected(request, state.capacity.acquire())
-    except ClientGone:
-        return Response(status_code=499)
-    job = state.track(CloneJob(search).start())
-    try:
-        saved = await unless_disconnected(request, job.result())
-    except ClientGone:  # the search stops and saves the best voice so far
-        log.info("refine of %s stopped early: the client disconnected (the best voice so far is kept)", voice_id)
-        return Response(status_code=499)
+        _, saved = await _search_in_slot(
+            request, state, search, started,
+            gone=f"refine of {voice_id} stopped early: the client disconnected (the best voice so far is kept)")
     except VoiceBusyError as error:
         raise APIError(409, error.message, param="voice_id", code="voice_busy") from None
     except (UnknownVoiceError, InvalidRecipeError):  # deleted meanwhile
         raise APIError(404, f"No custom voice {voice_id!r} to improve.", param="voice_id",
                        code="voice_not_found") from None
-    finally:
-        if job.finished:
-            slot.release(time.perf_counter() - started)
-        else:
-            job.cancel()
-            _release_when_done(job, slot, started)
+    if isinstance(saved, Response):
+        return saved
     log.info("custom voice %s refined in %.1fs: similarity %s -> %s", voice_id, time.perf_counter() - started,
              before.score, saved.score)
     entry = custom_entry(service.voice_bank.custom[saved.id][0], full=True)
