@@ -54,8 +54,19 @@ Per reference, the columns are CAM++'s cosine to the clone recording of:
 * ``wer``:     word error rate of the final custom voice, ``mixwer`` of the preset mix
   (``af_heart``'s is printed below).
 
+Two diagnostics separate "the guide is weak" from "the style space cannot get there":
+``--basis-components D,P`` recomputes the basis with more principal directions (53,53 is
+every direction the 54 presets vary in), and ``--objective campplus-bound`` lets the search
+optimize the evaluation encoder itself on its probe sentences (still judged on the held-out
+sentences). The latter is a bound on what this parameterization can reach, never a result:
+the product must not, and does not, optimize the measure it reports.
+
     .venv/bin/python benchmarks/voice_search_quality.py [--set held-out] [--budgets 60,120,300]
     .venv/bin/python benchmarks/voice_search_quality.py --candidates 48 [--only librivox,joe]
+    .venv/bin/python benchmarks/voice_search_quality.py --set tuning --candidates 200 \\
+        --basis-components 53,53 --sigma 0.5 --distance-weight 0        # a richer, freer search
+    .venv/bin/python benchmarks/voice_search_quality.py --objective campplus-bound --candidates 300 \\
+        --basis-components 53,53 --sigma 0.5 --distance-weight 0 --only librivox,af_sky
 """
 
 from __future__ import annotations
@@ -204,6 +215,19 @@ class Oracle:
         self.process.wait(timeout=30)
 
 
+class EvaluatorAsObjective:
+    """Diagnostic only (``--objective campplus-bound``): the search scores candidates with the
+    evaluation encoder itself, on its probe sentences. What it reaches on the held-out
+    evaluation sentences bounds what Kokoro's style space (this parameterization, this budget)
+    can give with a near-perfect guide; it is never reported as the product's result."""
+
+    def __init__(self, oracle: Oracle, folder: Path) -> None:
+        self.oracle, self.path = oracle, folder / "objective_probe.wav"
+
+    async def aembed(self, samples, sample_rate: int = 24000) -> list[float]:
+        return self.oracle.embed(write_wav(self.path, samples, sample_rate))
+
+
 # --- measures ---------------------------------------------------------------------------------------
 
 def cos(a, b) -> float:
@@ -254,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
     from koe.engine import Koe
     from koe.runtime import run_sync
     from koe.runtimes.onnxruntime import OnnxRuntime
-    from koe.speaker import CombinedEncoder, Ge2eEncoder, SpeakerEncoder, prepare_reference
+    from koe.speaker import CombinedEncoder, SpeakerEncoder, prepare_reference
     from koe.style_search import search_encoder, search_voice, speak_text
     from koe.style_space import StyleBasis, StyleVoice
     from koe.recipe import tidy_components
@@ -282,6 +306,8 @@ def run(args: argparse.Namespace) -> int:
     oracle = Oracle(args.eval_python)
     rate = engine.sample_rate
     audio_dir = WORK / "audio" / Path(args.results).stem   # runs side by side never share a file
+    if args.objective == "campplus-bound":
+        scorer = EvaluatorAsObjective(oracle, audio_dir)
 
     def eval_audio(voice: StyleVoice, language: str, name: str) -> list[Path]:
         return [write_wav(audio_dir / f"{name}_{i}.wav", run_sync(speak_text(engine, voice, text, language)),
@@ -327,6 +353,8 @@ def run(args: argparse.Namespace) -> int:
         wanted = set(args.only.split(","))
         references = [r for r in references if r[0] in wanted or (r[3] and r[3] in wanted)]
 
+    components = dict(zip(("decoder", "prosody"), map(int, args.basis_components.split(",")))) \
+        if args.basis_components else None
     search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight),
                                         ("adapt_mix", args.adapt_mix or None)) if v is not None}
     rows = []
@@ -336,15 +364,18 @@ def run(args: argparse.Namespace) -> int:
         ceiling = cos(clone, oracle.embed(held_path))
         reference_speech = prepare_reference(load_reference(clone_path)).samples
         embedding = encoder.embed(reference_speech)
-        parts = run_sync(scorer.aembed_parts(reference_speech)) if scorer is not encoder else {}
+        parts = run_sync(scorer.aembed_parts(reference_speech)) if isinstance(scorer, CombinedEncoder) else {}
         target = scorer.combine(parts) if parts else embedding
+        if isinstance(scorer, EvaluatorAsObjective):
+            target = clone
         others = {k: v for k, v in parts.items() if k != "dvector"}   # the start by both encoders, as KoeService
         language = bank.presets[left_out].language if left_out else "en-us"
         removed = bank.presets.pop(left_out) if left_out else None
         try:
-            if left_out:
+            if left_out or components:
                 keep = [i for i, vid in enumerate(ids) if vid != left_out]
-                basis = StyleBasis.from_json(json.dumps(compute_basis([ids[i] for i in keep], packs[keep])))
+                basis = StyleBasis.from_json(json.dumps(compute_basis([ids[i] for i in keep], packs[keep],
+                                                                      components)))
             else:
                 basis = run_sync(StyleBasis.aload(engine.assets))
             pool, _ = starting_mix(bank, embedding, language)
@@ -388,7 +419,7 @@ def run(args: argparse.Namespace) -> int:
         (WORK / args.results).write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer, "budgets": budgets,
                                                       "sigma": args.sigma, "distance_weight": args.distance_weight,
                                                       "candidates": args.candidates, "set": args.set,
-                                                      "adapt_mix": args.adapt_mix,
+                                                      "adapt_mix": args.adapt_mix, "basis_components": args.basis_components,
                                                       "objective": args.objective, "evaluation": "CAM++"},
                                                      indent=1))
         print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
@@ -452,8 +483,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="a fixed number of candidates instead of seconds (columns after N/4, N/2, N)")
     parser.add_argument("--set", choices=("held-out", "tuning"), default="held-out",
                         help="the reported references or the ones settings are tuned on")
-    parser.add_argument("--objective", choices=("combined", "dvector"), default="combined",
-                        help="what the search optimizes: d-vector + GE2E (the product's) or the d-vector alone")
+    parser.add_argument("--objective", choices=("combined", "dvector", "campplus-bound"),
+                        default="combined",
+                        help="what the search optimizes: d-vector + GE2E (the product's), the d-vector alone, or "
+                             "(a diagnostic bound, not a result) the evaluation encoder itself on the probe sentences")
     parser.add_argument("--mix-budget", type=float, default=60.0, help="seconds for match_voice (default 60)")
     parser.add_argument("--left-out", default=DEFAULT_LEFT_OUT, help="presets used as left-out references")
     parser.add_argument("--only", default="", help="comma-separated reference names (e.g. librivox,af_sky)")
@@ -461,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigma", type=float, default=None, help="the search's first step (default: its own)")
     parser.add_argument("--distance-weight", type=float, default=None,
                         help="the search's pull toward its start (default: its own)")
+    parser.add_argument("--basis-components", default="",
+                        help="principal components per half as DECODER,PROSODY (default: the shipped basis's)")
     parser.add_argument("--adapt-mix", action="store_true", help="let the search move the mix's weights too")
     parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
     parser.add_argument("--threads", type=int, default=2)

@@ -60,15 +60,17 @@ def load_packs(index: dict) -> tuple[list[str], np.ndarray]:
     return ids, np.stack(packs).astype(np.float64)
 
 
-def compute_basis(ids: list[str], packs: np.ndarray) -> dict:
-    """The basis as a JSON-ready dict (see the module docstring)."""
+def compute_basis(ids: list[str], packs: np.ndarray, components: dict[str, int] | None = None) -> dict:
+    """The basis as a JSON-ready dict (see the module docstring); ``components`` overrides
+    :data:`COMPONENTS` (principal components kept per half; benchmarks try richer bases)."""
+    components = components or COMPONENTS
     means = packs[:, ROW_RANGE[0]:ROW_RANGE[1]].mean(axis=1)          # [voices, 256]
     center = means.mean(axis=0)
     halves, coords = {}, []
     for name, (lo, hi) in HALVES.items():
         centered = means[:, lo:hi] - center[lo:hi]
         _, singular, vt = np.linalg.svd(centered, full_matrices=False)
-        k = COMPONENTS[name]
+        k = min(components[name], len(ids) - 1)    # centered means have rank voices - 1
         scales = singular[:k] / np.sqrt(len(ids) - 1)
         vectors = vt[:k]
         # A sign convention, so that re-builds give the same file: largest entry positive.
