@@ -353,8 +353,7 @@ def run(args: argparse.Namespace) -> int:
         wanted = set(args.only.split(","))
         references = [r for r in references if r[0] in wanted or (r[3] and r[3] in wanted)]
 
-    components = dict(zip(("decoder", "prosody"), map(int, args.basis_components.split(",")))) \
-        if args.basis_components else None
+    components = dict(zip(("decoder", "prosody"), args.basis_components)) if args.basis_components else None
     search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight),
                                         ("adapt_mix", args.adapt_mix or None)) if v is not None}
     rows = []
@@ -473,6 +472,17 @@ def print_table(rows: list[dict], heart_wer: float, budgets: list[float]) -> Non
         print(f"  {r['reference']}: s{last} {v:.3f} -> {'met' if v >= 0.85 else 'MISSED'}")
 
 
+def basis_components(text: str) -> tuple[int, int]:
+    """``--basis-components``: two positive whole numbers, DECODER,PROSODY."""
+    try:
+        decoder, prosody = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected DECODER,PROSODY, e.g. 53,53") from None
+    if decoder < 1 or prosody < 1:
+        raise argparse.ArgumentTypeError("both counts must be at least 1")
+    return decoder, prosody
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--oracle", action="store_true", help=argparse.SUPPRESS)
@@ -494,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sigma", type=float, default=None, help="the search's first step (default: its own)")
     parser.add_argument("--distance-weight", type=float, default=None,
                         help="the search's pull toward its start (default: its own)")
-    parser.add_argument("--basis-components", default="",
+    parser.add_argument("--basis-components", type=basis_components, default=None,
                         help="principal components per half as DECODER,PROSODY (default: the shipped basis's)")
     parser.add_argument("--adapt-mix", action="store_true", help="let the search move the mix's weights too")
     parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
