@@ -59,7 +59,8 @@ Two diagnostics separate "the guide is weak" from "the style space cannot get th
 every direction the 54 presets vary in), and ``--objective campplus-bound`` lets the search
 optimize the evaluation encoder itself on its probe sentences (still judged on the held-out
 sentences). The latter is a bound on what this parameterization can reach, never a result:
-the product must not, and does not, optimize the measure it reports.
+the product must not, and does not, optimize the measure it reports. ``--more-probes`` has
+the search speak four probe sentences instead of two (does a wider probe overfit less?).
 
     .venv/bin/python benchmarks/voice_search_quality.py [--set held-out] [--budgets 60,120,300]
     .venv/bin/python benchmarks/voice_search_quality.py --candidates 48 [--only librivox,joe]
@@ -100,6 +101,8 @@ EVAL_TEXTS = ("The boy was there when the sun rose.",
               "The juice of lemons makes fine punch.",
               "Her purse was full of useless trash.",
               "We talked of the side show in the circus.")
+#: ``--more-probes``: two more sentences for the search to speak (none is an evaluation sentence).
+MORE_PROBES = ("The kite rose high above the green hill.", "Bring me the small jar of honey, please.")
 ORACLE_MARK = "@@oracle "
 
 
@@ -279,7 +282,7 @@ def run(args: argparse.Namespace) -> int:
     from koe.runtime import run_sync
     from koe.runtimes.onnxruntime import OnnxRuntime
     from koe.speaker import CombinedEncoder, SpeakerEncoder, prepare_reference
-    from koe.style_search import search_encoder, search_voice, speak_text
+    from koe.style_search import PROBE_TEXTS, search_encoder, search_voice, speak_text
     from koe.style_space import StyleBasis, StyleVoice
     from koe.recipe import tidy_components
     from koe.voice_search import match_voice, starting_mix
@@ -355,7 +358,9 @@ def run(args: argparse.Namespace) -> int:
 
     components = dict(zip(("decoder", "prosody"), args.basis_components)) if args.basis_components else None
     search_options = {k: v for k, v in (("sigma", args.sigma), ("distance_weight", args.distance_weight),
-                                        ("adapt_mix", args.adapt_mix or None)) if v is not None}
+                                        ("adapt_mix", args.adapt_mix or None),
+                                        ("probe_texts", PROBE_TEXTS + MORE_PROBES if args.more_probes else None))
+                      if v is not None}
     rows = []
     for label, clone_path, held_path, left_out in references:
         started = time.monotonic()
@@ -418,7 +423,8 @@ def run(args: argparse.Namespace) -> int:
         (WORK / args.results).write_text(json.dumps({"rows": rows, "af_heart_wer": heart_wer, "budgets": budgets,
                                                       "sigma": args.sigma, "distance_weight": args.distance_weight,
                                                       "candidates": args.candidates, "set": args.set,
-                                                      "adapt_mix": args.adapt_mix, "basis_components": args.basis_components,
+                                                      "adapt_mix": args.adapt_mix, "more_probes": args.more_probes,
+                                                      "basis_components": args.basis_components,
                                                       "objective": args.objective, "evaluation": "CAM++"},
                                                      indent=1))
         print(f"{label}: ceiling {ceiling:.3f} best {best_preset[0]:.3f} ({best_preset[1]}) mix {mix_sim:.3f} "
@@ -506,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the search's pull toward its start (default: its own)")
     parser.add_argument("--basis-components", type=basis_components, default=None,
                         help="principal components per half as DECODER,PROSODY (default: the shipped basis's)")
+    parser.add_argument("--more-probes", action="store_true",
+                        help="the search speaks four probe sentences instead of its two (slower candidates)")
     parser.add_argument("--adapt-mix", action="store_true", help="let the search move the mix's weights too")
     parser.add_argument("--results", default="results.json", help="file name of the results under the work folder")
     parser.add_argument("--threads", type=int, default=2)
