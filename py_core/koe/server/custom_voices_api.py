@@ -251,12 +251,12 @@ async def create_voice(request: Request) -> Response:
     try:
         job, recipe = await _search_in_slot(request, state, search, started,
                                             gone="voice search abandoned: the client disconnected")
+    except ClientGone:
+        return Response(status_code=499)
     except ReferenceAudioError as error:
         raise _reference_error(error) from None
     except VoiceExistsError as error:  # another request took the name meanwhile
         raise APIError(409, error.message, param="name", code="voice_exists") from None
-    if isinstance(recipe, Response):
-        return recipe
     if job.cancelled:
         raise APIError(503, "The voice search was stopped (the server is shutting down); nothing was saved.",
                        code="cancelled")
@@ -276,21 +276,18 @@ _background: set[asyncio.Task] = set()
 
 
 async def _search_in_slot(request: Request, state: Any, search: Callable[[Callable[[], bool]], Any], started: float,
-                          *, gone: str) -> tuple[CloneJob | None, Any]:
+                          *, gone: str) -> tuple[CloneJob, Any]:
     """Run a voice search (``search(cancelled)``, in a thread) while holding a capacity slot:
-    ``(job, its result)``, or ``(job, a 499 response)`` when the client went away (logged as
+    ``(job, its result)``. Raises :class:`ClientGone` when the client went away (logged as
     ``gone`` once the search had started; the search stops before its next measurement and
     holds the slot until then). The search's own errors propagate."""
-    try:
-        slot = await unless_disconnected(request, state.capacity.acquire())
-    except ClientGone:
-        return None, Response(status_code=499)
+    slot = await unless_disconnected(request, state.capacity.acquire())
     job = state.track(CloneJob(search).start())
     try:
         return job, await unless_disconnected(request, job.result())
     except ClientGone:
         log.info("%s", gone)
-        return job, Response(status_code=499)
+        raise
     finally:
         if job.finished:
             slot.release(time.perf_counter() - started)
@@ -361,13 +358,13 @@ async def refine_voice(request: Request) -> Response:
         _, saved = await _search_in_slot(
             request, state, search, started,
             gone=f"refine of {voice_id} stopped early: the client disconnected (the best voice so far is kept)")
+    except ClientGone:
+        return Response(status_code=499)
     except VoiceBusyError as error:
         raise APIError(409, error.message, param="voice_id", code="voice_busy") from None
     except (UnknownVoiceError, InvalidRecipeError):  # deleted meanwhile
         raise APIError(404, f"No custom voice {voice_id!r} to improve.", param="voice_id",
                        code="voice_not_found") from None
-    if isinstance(saved, Response):
-        return saved
     log.info("custom voice %s refined in %.1fs: similarity %s -> %s", voice_id, time.perf_counter() - started,
              before.score, saved.score)
     entry = custom_entry(service.voice_bank.custom[saved.id][0], full=True)
