@@ -301,7 +301,6 @@ def run(args: argparse.Namespace) -> int:
     runtime = OnnxRuntime(threads=args.threads)
     engine = Koe.load(ROOT / "web" / "public", runtime)
     encoder = SpeakerEncoder.load(engine.assets, runtime)
-    scorer = run_sync(search_encoder(engine.assets, runtime, encoder)) if args.objective == "combined" else encoder
     bank = engine.voice_bank
     public = ROOT / "web" / "public"
     index = json.loads((public / "embeddings" / "index.json").read_text())
@@ -309,8 +308,8 @@ def run(args: argparse.Namespace) -> int:
     oracle = Oracle(args.eval_python)
     rate = engine.sample_rate
     audio_dir = WORK / "audio" / Path(args.results).stem   # runs side by side never share a file
-    if args.objective == "campplus-bound":
-        scorer = EvaluatorAsObjective(oracle, audio_dir)
+    scorer = {"combined": lambda: run_sync(search_encoder(engine.assets, runtime, encoder)), "dvector": lambda: encoder,
+              "campplus-bound": lambda: EvaluatorAsObjective(oracle, audio_dir)}[args.objective]()
 
     def eval_audio(voice: StyleVoice, language: str, name: str) -> list[Path]:
         return [write_wav(audio_dir / f"{name}_{i}.wav", run_sync(speak_text(engine, voice, text, language)),
@@ -369,9 +368,7 @@ def run(args: argparse.Namespace) -> int:
         reference_speech = prepare_reference(load_reference(clone_path)).samples
         embedding = encoder.embed(reference_speech)
         parts = run_sync(scorer.aembed_parts(reference_speech)) if isinstance(scorer, CombinedEncoder) else {}
-        target = scorer.combine(parts) if parts else embedding
-        if isinstance(scorer, EvaluatorAsObjective):
-            target = clone
+        target = clone if isinstance(scorer, EvaluatorAsObjective) else scorer.combine(parts) if parts else embedding
         others = {k: v for k, v in parts.items() if k != "dvector"}   # the start by both encoders, as KoeService
         language = bank.presets[left_out].language if left_out else "en-us"
         removed = bank.presets.pop(left_out) if left_out else None
