@@ -163,16 +163,14 @@ def check(findings: Findings, method: str, path: str, sent: Any, response: httpx
 
 def send(client: httpx.Client, findings: Findings, method: str, path: str, sent: Any, **kwargs: Any) -> None:
     try:
-        client.build_request(method, path, **kwargs)
-    except httpx.InvalidURL:
-        return  # a URL over 64 KB, which httpx will not send (raw_http.py sends a 100 KB one)
-    try:
         with client.stream(method, path, **kwargs) as response:
             if response.status_code < 400:
                 next(response.iter_raw(), b"")  # the status is known; drop the rest (cancels a synthesis)
             else:
                 response.read()
             check(findings, method, path, sent, response)
+    except httpx.InvalidURL:
+        return  # a URL over 64 KB, which httpx will not send (raw_http.py sends a 100 KB one)
     except httpx.HTTPError as error:
         findings.count(0)
         findings.fail(f"{method} {path} {shorten(sent)}: {type(error).__name__} {error}")
