@@ -418,9 +418,15 @@ def test_read_along_in_the_llm_reply(browser, server):
           const app = window.koeApp;
           const frame = () => new Promise((r) => requestAnimationFrame(r));
           const runs = app.runs;
+          // Every status the page shows, however briefly (a frame-by-frame sample misses one that lasts under a frame).
           const statuses = new Set();
+          const watcher = new MutationObserver((records) => {
+            for (const record of records) for (const node of record.addedNodes) statuses.add(node.textContent);
+          });
+          watcher.observe(document.querySelector('[data-testid=status]'), { childList: true });
           document.querySelector('[data-testid=generate]').click();
-          while (app.runs === runs || (app.player.state !== 'playing' && app.run)) { statuses.add(document.querySelector('[data-testid=status]').textContent); await frame(); }
+          while (app.runs === runs || (app.player.state !== 'playing' && app.run)) await frame();
+          watcher.disconnect();
           const highlighted = [];
           while (app.player.state === 'playing') {
             const current = document.querySelector('[data-testid=llm-reply] .word.current');
