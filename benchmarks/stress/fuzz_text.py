@@ -129,10 +129,14 @@ def run(url: str, random_cases: int = 100, seed: int = 1, timeout: float = 300.0
                                          "speed": 4 if quick else rng.choice([0.25, 1, 4])}).encode(),
                              shorten(text, 60), len(text)))
         timings = []
-        for body, shown, length in requests:
+        began = time.monotonic()
+        for done, (body, shown, length) in enumerate(requests, 1):
             started = time.monotonic()
             speak(client, findings, body, shown, length)
             timings.append((time.monotonic() - started, shown))
+            if done % 25 == 0 or done == len(requests):
+                print(f"{done}/{len(requests)} requests, {len(findings.failures)} failures, "
+                      f"{time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
         findings.notes.append("slowest: " + "; ".join(f"{t:.1f}s {shown[:40]}" for t, shown in sorted(timings)[-5:]))
         if client.get("/health").status_code != 200:
             findings.fail("/health is not 200 after the text fuzzing")
