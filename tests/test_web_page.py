@@ -420,12 +420,12 @@ def test_read_along_in_the_llm_reply(browser, server):
           const runs = app.runs;
           // Every status the page shows, however briefly (a frame-by-frame sample misses one that lasts under a frame).
           const statuses = new Set();
-          const watcher = new MutationObserver((records) => {
-            for (const record of records) for (const node of record.addedNodes) statuses.add(node.textContent);
-          });
+          const record = (records) => { for (const r of records) for (const node of r.addedNodes) statuses.add(node.textContent); };
+          const watcher = new MutationObserver(record);
           watcher.observe(document.querySelector('[data-testid=status]'), { childList: true });
           document.querySelector('[data-testid=generate]').click();
           while (app.runs === runs || (app.player.state !== 'playing' && app.run)) await frame();
+          record(watcher.takeRecords());
           watcher.disconnect();
           const highlighted = [];
           while (app.player.state === 'playing') {
