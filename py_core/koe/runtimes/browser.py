@@ -32,7 +32,8 @@ import asyncio
 import json
 import time
 from array import array
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping
 
 from ..errors import AssetError, KoeError
 from ..runtime import TYPECODES, Tensor
@@ -270,12 +271,12 @@ class BrowserHost:
         except KoeError as error:
             return _json(error_payload(error))
 
-    async def _voice_search(self, request_id: int, options_json: str, progress: Any, search) -> str:
-        """Run ``search(options, progress=..., cancelled=...)`` (a KoeService voice search) so the page
-        can follow it (``progress(json)`` after each measurement) and stop it (:meth:`cancel` with
-        ``request_id``: the best voice so far is kept); its recipe as JSON, or the error."""
+    async def _voice_search(self, request_id: int, options: dict, progress: Any, search: Callable[..., Any]) -> str:
+        """Run ``search(progress=..., cancelled=..., backend=..., max_steps=...)`` (a KoeService voice
+        search, its other arguments bound) so the page can follow it (``progress(json)`` after each
+        measurement) and stop it (:meth:`cancel` with ``request_id``: the best voice so far is
+        kept); its recipe as JSON, or the error."""
         request_id = int(request_id)
-        options = json.loads(options_json)
         started = time.perf_counter()
 
         def report(p) -> None:
@@ -289,7 +290,7 @@ class BrowserHost:
             return request_id in self._cancelled
 
         try:
-            recipe = await search(options, progress=report, cancelled=cancelled, backend=options.get("backend") or None,
+            recipe = await search(progress=report, cancelled=cancelled, backend=options.get("backend") or None,
                                   max_steps=int(options["max_steps"]) if options.get("max_steps") else None)
             stopped = request_id in self._cancelled
         except KoeError as error:
@@ -302,17 +303,19 @@ class BrowserHost:
         """Reference audio (16 kHz Float32Array) -> a registered recipe (JSON), by KoeService.create_voice."""
         from ..service import SUFFIX
 
-        samples = _samples(js_samples)
-        return await self._voice_search(request_id, options_json, progress, lambda options, **hooks: self.service.create_voice(
-            samples, name=options.get("name") or None, existing=SUFFIX, language=options.get("language") or None,
-            source=str(options.get("source") or ""), budget_s=float(options.get("budget_s") or 60.0), **hooks))
+        options = json.loads(options_json)
+        search = partial(self.service.create_voice, _samples(js_samples), name=options.get("name") or None,
+                         existing=SUFFIX, language=options.get("language") or None,
+                         source=str(options.get("source") or ""), budget_s=float(options.get("budget_s") or 60.0))
+        return await self._voice_search(request_id, options, progress, search)
 
     async def refine_voice(self, request_id: int, voice_id: str, options_json: str, progress: Any) -> str:
         """Continue the search of a registered custom voice ("Improve further"), by
         KoeService.refine_voice; the improved recipe replaces it in the engine and is returned
         (JSON) for the page to store. Stop keeps the best voice so far, never a worse one."""
-        return await self._voice_search(request_id, options_json, progress, lambda options, **hooks: self.service.refine_voice(
-            str(voice_id), float(options.get("budget_s") or 60.0), **hooks))
+        options = json.loads(options_json)
+        search = partial(self.service.refine_voice, str(voice_id), float(options.get("budget_s") or 60.0))
+        return await self._voice_search(request_id, options, progress, search)
 
     # --- synthesis -----------------------------------------------------------------------------
 
