@@ -367,8 +367,12 @@ def run(args: argparse.Namespace) -> int:
         ceiling = cos(clone, oracle.embed(held_path))
         reference_speech = prepare_reference(load_reference(clone_path)).samples
         embedding = encoder.embed(reference_speech)
-        parts = run_sync(scorer.aembed_parts(reference_speech)) if isinstance(scorer, CombinedEncoder) else {}
-        target = clone if isinstance(scorer, EvaluatorAsObjective) else scorer.combine(parts) if parts else embedding
+        parts, target = {}, embedding                                  # --objective dvector
+        if isinstance(scorer, CombinedEncoder):
+            parts = run_sync(scorer.aembed_parts(reference_speech))
+            target = scorer.combine(parts)
+        elif isinstance(scorer, EvaluatorAsObjective):                 # the evaluator's own embedding
+            target = clone
         others = {k: v for k, v in parts.items() if k != "dvector"}   # the start by both encoders, as KoeService
         language = bank.presets[left_out].language if left_out else "en-us"
         removed = bank.presets.pop(left_out) if left_out else None
